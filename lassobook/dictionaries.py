@@ -1,0 +1,145 @@
+"""Dictionaries: the finite sets of features a network family's Lasso is built on.
+
+A :class:`Dictionary` is a list of *columns*.  Each column is one normalized unit
+shape ``g`` of the family, described by a few numbers (its ``params``: a
+breakpoint, an orientation, ...).  The dictionary evaluates its columns on the
+training points (:attr:`Dictionary.matrix`, the Lasso's ``A``) and on any new
+inputs (:meth:`Dictionary.evaluate`, for plots and prediction).
+
+Raw dictionaries from the paper contain columns that vanish on the data, are
+constant there (the unpenalized output bias ``ξ`` absorbs them), or coincide
+with another column.  :func:`build_dictionary` removes them and records, for
+each kept column, every raw label it stands for (:attr:`Dictionary.aliases`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .datasets import Dataset, as_dataset
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .families import Family
+
+__all__ = ["Dictionary", "build_dictionary", "evaluate_shapes"]
+
+
+def evaluate_shapes(family: "Family", x, params: dict[str, np.ndarray]) -> np.ndarray:
+    """Evaluate the unit shapes with parameters ``params`` at the inputs ``x``.
+
+    Parameters
+    ----------
+    family : Family
+    x : array_like of shape (n,)
+    params : dict of arrays of shape (p,)
+
+    Returns
+    -------
+    ndarray of shape (n, p)
+    """
+    x = np.asarray(x, dtype=np.float64).reshape(-1, 1)
+    cols = {k: np.asarray(v)[None, :] for k, v in params.items()}
+    return np.broadcast_to(family.shape(x, **cols), (x.shape[0], len(next(iter(params.values())))))
+
+
+@dataclass
+class Dictionary:
+    """A finite dictionary of unit shapes on a dataset.
+
+    Attributes
+    ----------
+    family : Family
+        The network family whose unit shapes the columns are.
+    data : Dataset
+    params : dict of ndarray of shape (p,)
+        Per-column parameters (for two-layer families: ``breakpoint`` and
+        ``orientation``).
+    labels : list of str, length p
+        A readable name per column, e.g. ``"relu(+(x - 2))"``.
+    aliases : list of list of str, length p
+        All raw labels that give this column on the data (the first is ``labels[k]``).
+    matrix : ndarray of shape (n, p)
+        The columns evaluated at the training points, in the caller's order.
+    """
+
+    family: "Family"
+    data: Dataset
+    params: dict[str, np.ndarray]
+    labels: list[str]
+    aliases: list[list[str]] = field(repr=False)
+    matrix: np.ndarray = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def size(self) -> int:
+        """Number of columns ``p``."""
+        return len(self.labels)
+
+    def evaluate(self, x, columns=None) -> np.ndarray:
+        """Columns evaluated at new inputs ``x`` (shape (n,)): returns shape (n, p) (or (n, len(columns)))."""
+        params = self.column_params(columns)
+        return evaluate_shapes(self.family, x, params)
+
+    def column_params(self, columns=None) -> dict[str, np.ndarray]:
+        """The parameter arrays restricted to ``columns`` (all columns if None)."""
+        if columns is None:
+            return dict(self.params)
+        idx = np.atleast_1d(np.asarray(columns, dtype=int))
+        return {k: v[idx] for k, v in self.params.items()}
+
+    def subset(self, columns) -> "Dictionary":
+        """A dictionary with only ``columns`` (for restricted Lassos and counterexamples)."""
+        idx = np.atleast_1d(np.asarray(columns, dtype=int))
+        return Dictionary(self.family, self.data, self.column_params(idx),
+                          [self.labels[k] for k in idx], [self.aliases[k] for k in idx],
+                          self.matrix[:, idx])
+
+    def kinks(self, column: int) -> np.ndarray:
+        """Input positions of the kinks (or jumps) of one column, sorted."""
+        return self.family.kinks({k: v[column] for k, v in self.params.items()})
+
+    def __repr__(self) -> str:
+        return f"Dictionary({self.family}, n={self.data.n}, columns={self.size})"
+
+
+def build_dictionary(data, family: "Family", *, prune: bool = True, rtol: float = 1e-10) -> Dictionary:
+    """The dictionary of ``family`` on ``data``, with redundant columns removed.
+
+    Parameters
+    ----------
+    data : Dataset or (x, y)
+    family : Family
+    prune : bool
+        Remove columns that vanish or are constant on the data and merge
+        columns that coincide on the data (the first label is kept; all are
+        recorded in ``aliases``).
+    rtol : float
+        Relative tolerance used to decide that two columns coincide.
+    """
+    data = data if isinstance(data, Dataset) else as_dataset(*data)
+    params, labels = family.raw_dictionary(data)
+    matrix = evaluate_shapes(family, data.x, params).copy()
+    if not prune:
+        return Dictionary(family, data, params, list(labels), [[l] for l in labels], matrix)
+
+    scale = max(1.0, float(np.abs(matrix).max(initial=0.0)))
+    centered = matrix - matrix.mean(axis=0, keepdims=True)
+    informative = np.abs(centered).max(axis=0) > rtol * scale
+    # Columns that coincide on the data: identical after rounding to the tolerance.
+    key = np.round(matrix / (rtol * 1e3 * scale)).astype(np.int64)
+    _, first, inverse = np.unique(key.T, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    keep = np.sort(first[informative[first]])
+    position = {int(k): i for i, k in enumerate(keep)}
+    aliases: list[list[str]] = [[] for _ in keep]
+    for raw, group in enumerate(inverse):
+        rep = int(first[group])
+        if rep in position:
+            aliases[position[rep]].append(labels[raw])
+    kept_params = {k: np.asarray(v)[keep] for k, v in params.items()}
+    return Dictionary(family, data, kept_params, [labels[k] for k in keep], aliases, matrix[:, keep])

@@ -1,0 +1,221 @@
+"""Network families: what a unit looks like, its cost, and its finite dictionary.
+
+A *family* fixes an architecture (activation, depth, how units are wired).  After
+rescaling, every unit of the family contributes ``c * g(x)`` to the network at a
+cost ``beta * |c|``, where the *unit shape* ``g`` ranges over a continuous set
+``G`` described by a few parameters.  A family tells
+
+* :meth:`Family.shape` — the unit shapes as a vectorized function of their parameters;
+* :meth:`Family.raw_dictionary` — the paper's finite subset ``D`` of ``G`` built from the data;
+* :meth:`Family.candidate_params` — a dense sample of ``G`` (data points,
+  midpoints, reflections and a grid) for the certificate;
+* :meth:`Family.network` and :meth:`Family.reconstruct` — the torch network and
+  the network rebuilt from a Lasso solution.
+
+:func:`get_family` turns the user's words (``activation``, ``depth``,
+``architecture``) into a family, and says clearly when a combination is not
+(yet) supported.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+import torch
+
+from .activations import ACTIVATIONS, HOMOGENEOUS, check_activation, numpy_activation
+from .datasets import Dataset
+
+__all__ = ["Family", "TwoLayer", "get_family", "breakpoint_candidates"]
+
+
+def breakpoint_candidates(x_sorted: np.ndarray, resolution: int = 2000,
+                          max_reflections: int = 200_000) -> np.ndarray:
+    """Breakpoints at which the certificate probes a continuous unit family.
+
+    The union of: the data points, all midpoints ``(x_i + x_j)/2``, all
+    reflections ``2 x_i - x_j`` (every ordered pair; a seeded subsample if there
+    are more than ``max_reflections``), and a uniform grid of ``resolution``
+    points over the data range widened by its length on both sides.
+
+    Returns
+    -------
+    ndarray, sorted, unique
+    """
+    x = np.asarray(x_sorted, dtype=np.float64)
+    lo, hi = x.min(), x.max()
+    span = hi - lo
+    xi, xj = np.meshgrid(x, x, indexing="ij")
+    mids = ((xi + xj) / 2).ravel()
+    refl = (2 * xi - xj).ravel()
+    if refl.size > max_reflections:
+        refl = np.random.default_rng(0).choice(refl, max_reflections, replace=False)
+        mids = np.random.default_rng(1).choice(mids, max_reflections, replace=False)
+    grid = np.linspace(lo - span, hi + span, resolution)
+    return np.unique(np.concatenate([x, mids, refl, grid]))
+
+
+class Family(ABC):
+    """A family of networks with its unit shapes and dictionary (see module docstring)."""
+
+    #: activation name (one of :data:`lassobook.activations.ACTIVATIONS`)
+    activation: str
+    #: number of layers (2 = one hidden layer)
+    depth: int
+    #: human-readable architecture name
+    architecture: str = "parallel"
+
+    @abstractmethod
+    def shape(self, x: np.ndarray, **params: np.ndarray) -> np.ndarray:
+        """Unit shapes at inputs ``x`` (broadcasting: x of shape (n, 1), params of shape (1, p))."""
+
+    @abstractmethod
+    def raw_dictionary(self, data: Dataset) -> tuple[dict[str, np.ndarray], list[str]]:
+        """The paper's dictionary before pruning: parameter arrays and labels."""
+
+    @abstractmethod
+    def kinks(self, params: dict[str, float]) -> np.ndarray:
+        """Kink (or jump) positions of the unit shape with scalar parameters ``params``."""
+
+    @abstractmethod
+    def candidate_params(self, data: Dataset, resolution: int = 2000) -> dict[str, np.ndarray]:
+        """A dense sample of the continuous unit family (for the certificate)."""
+
+    @abstractmethod
+    def network(self, width: int, n_models: int = 1):
+        """An untrained torch network of this family (``n_models`` independent copies)."""
+
+    @abstractmethod
+    def reconstruct(self, params: dict[str, np.ndarray], coefficients: np.ndarray, xi: float):
+        """The network with one unit per (shape params, Lasso coefficient) pair and output bias ``xi``."""
+
+    @property
+    @abstractmethod
+    def penalty_formula(self) -> str:
+        """The regularizer ``R(θ)`` of the training problem, as text (LaTeX)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.activation!r}, depth={self.depth})"
+
+
+class TwoLayer(Family):
+    """Two-layer networks ``f(x) = Σ_k α_k σ(w_k x + b_k) + ξ`` (NOTES §3).
+
+    Homogeneous σ (ReLU, leaky ReLU, absolute value): penalty
+    ``(β/2) Σ (w_k² + α_k²)``; unit shapes ``σ(o (x − a))`` with orientation
+    ``o = ±1`` (only ``+1`` for the absolute value) and breakpoint ``a``.
+
+    Sign and threshold: each unit has an amplitude ``s_k``,
+    ``α_k s_k σ(w_k x + b_k)``, penalty ``(β/2) Σ (α_k² + s_k²)``; inner weights
+    are scale-free and not penalized.  Unit shapes ``σ(o (x − a))``.
+
+    Parameters
+    ----------
+    activation : {"relu", "leaky_relu", "abs", "threshold", "sign"}
+    rho : float in (0, 1)
+        Negative-side slope of the leaky ReLU (ignored otherwise).
+    """
+
+    depth = 2
+
+    def __init__(self, activation: str, rho: float = 0.1):
+        check_activation(activation, rho if activation == "leaky_relu" else None)
+        self.activation = activation
+        self.rho = float(rho)
+        self._sigma = numpy_activation(activation, self.rho)
+
+    @property
+    def orientations(self) -> tuple[int, ...]:
+        """Orientations in the paper's dictionary (NOTES §3 table)."""
+        return (1, -1) if self.activation in ("relu", "leaky_relu") else (1,)
+
+    @property
+    def homogeneous(self) -> bool:
+        return self.activation in HOMOGENEOUS
+
+    def shape(self, x, breakpoint, orientation):
+        return self._sigma(orientation * (x - breakpoint))
+
+    def raw_dictionary(self, data):
+        xs = data.x_sorted
+        o = np.repeat(np.array(self.orientations, dtype=np.float64), xs.size)
+        a = np.tile(xs, len(self.orientations))
+        labels = [_two_layer_label(self.activation, oi, ai) for oi, ai in zip(o, a)]
+        return {"breakpoint": a, "orientation": o}, labels
+
+    def kinks(self, params):
+        return np.array([float(params["breakpoint"])])
+
+    def candidate_params(self, data, resolution=2000):
+        a = breakpoint_candidates(data.x_sorted, resolution)
+        orient = (1.0,) if self.activation == "abs" else (1.0, -1.0)
+        return {
+            "breakpoint": np.tile(a, len(orient)),
+            "orientation": np.repeat(np.array(orient), a.size),
+        }
+
+    def network(self, width, n_models=1):
+        from .networks import TwoLayerNet
+
+        return TwoLayerNet(self.activation, width, n_models=n_models, rho=self.rho)
+
+    def reconstruct(self, params, coefficients, xi):
+        """One unit per coefficient ``c_k`` on shape ``σ(o_k (x − a_k))``.
+
+        Homogeneous σ: ``w = o √|c|``, ``b = −w a``, ``α = sign(c) √|c|``, so that
+        ``α σ(w x + b) = c σ(o (x − a))`` and ``(β/2)(w² + α²) = β |c|``.
+        Sign/threshold: ``w = o``, ``b = −o a``, ``s = √|c|``, ``α = sign(c) √|c|``.
+        """
+        c = np.asarray(coefficients, dtype=np.float64)
+        a = np.asarray(params["breakpoint"], dtype=np.float64)
+        o = np.asarray(params["orientation"], dtype=np.float64)
+        root = np.sqrt(np.abs(c))
+        net = self.network(width=c.size)
+        w = o * root if self.homogeneous else o
+        with torch.no_grad():
+            net.w.copy_(torch.as_tensor(w)[None])
+            net.b.copy_(torch.as_tensor(-w * a)[None])
+            net.alpha.copy_(torch.as_tensor(np.sign(c) * root)[None])
+            net.xi.fill_(float(xi))
+            if net.amplitude is not None:
+                net.amplitude.copy_(torch.as_tensor(root)[None])
+        return net
+
+    @property
+    def penalty_formula(self):
+        if self.homogeneous:
+            return r"\frac{\beta}{2}\sum_k (w_k^2 + \alpha_k^2)"
+        return r"\frac{\beta}{2}\sum_k (\alpha_k^2 + s_k^2)"
+
+    def __repr__(self):
+        extra = f", rho={self.rho}" if self.activation == "leaky_relu" else ""
+        return f"TwoLayer({self.activation!r}{extra})"
+
+
+def _two_layer_label(activation: str, orientation: float, breakpoint: float) -> str:
+    inner = f"x - {breakpoint:g}" if orientation > 0 else f"{breakpoint:g} - x"
+    return f"{activation}({inner})"
+
+
+def get_family(activation: str, depth: int = 2, architecture: str | None = None, *,
+               rho: float = 0.1) -> Family:
+    """The network family for ``activation`` and ``depth``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown activation, a bad depth, or a combination this version
+        of lassobook does not support (the message lists what is supported).
+    """
+    check_activation(activation, rho if activation == "leaky_relu" else None)
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
+        raise ValueError(f"depth must be an integer >= 2, got {depth!r}")
+    if depth == 2:
+        if architecture not in (None, "parallel"):
+            raise ValueError(f"two-layer networks have no architecture choice, got {architecture!r}")
+        return TwoLayer(activation, rho=rho)
+    supported = ", ".join(f"{a} (depth 2)" for a in ACTIVATIONS)
+    raise ValueError(
+        f"{activation} networks of depth {depth} are not supported yet; supported: {supported}"
+    )

@@ -1,0 +1,262 @@
+r"""The Lasso that is equivalent to training the network (NOTES §2).
+
+.. math::
+
+    \min_{z,\ \xi}\ \tfrac12\|Az + \xi\mathbf 1 - y\|_2^2 + \beta\|z\|_1 ,
+
+with the output bias ``ξ`` unpenalized.  Its dual is
+``max_λ −½‖y − λ‖² + ½‖y‖²`` subject to ``1ᵀλ = 0`` and ``|A_kᵀλ| ≤ β``; at the
+optimum ``λ* = y − Az* − ξ*1`` is the residual.
+
+:func:`solve_lasso` solves it with cvxpy and the open-source interior-point
+solver Clarabel at tight tolerance.  :func:`fit_lasso` goes from data and a
+network family to a :class:`LassoFit`: dictionary, solution, the reconstructed
+network and its certificate.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import cvxpy as cp
+import numpy as np
+
+from .datasets import Dataset, as_dataset
+from .dictionaries import Dictionary, build_dictionary
+
+__all__ = ["SolverError", "LassoSolution", "LassoFit", "solve_lasso", "fit_lasso", "lasso_objective"]
+
+#: Clarabel settings used for every solve (absolute and relative gap, feasibility).
+CLARABEL_SETTINGS = dict(tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10, max_iter=500)
+
+
+class SolverError(RuntimeError):
+    """The convex solver did not reach an optimal solution (its status is in the message)."""
+
+
+def check_beta(beta) -> float:
+    """Return ``beta`` as a float or raise a ValueError saying why it is unusable."""
+    try:
+        b = float(beta)
+    except (TypeError, ValueError):
+        raise ValueError(f"beta must be a positive number, got {beta!r}") from None
+    if not np.isfinite(b) or b <= 0:
+        raise ValueError(f"beta must be positive and finite (beta > 0), got {beta!r}")
+    return b
+
+
+def lasso_objective(A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float) -> float:
+    """``½‖Az + ξ1 − y‖² + β‖z‖₁`` evaluated in float64."""
+    r = A @ z + xi - y
+    return float(0.5 * r @ r + beta * np.abs(z).sum())
+
+
+@dataclass
+class LassoSolution:
+    """A solved Lasso.
+
+    Attributes
+    ----------
+    z : ndarray of shape (p,)
+        Coefficients on the dictionary columns.
+    xi : float
+        Output bias.
+    objective : float
+        ``½‖Az + ξ1 − y‖² + β‖z‖₁`` at ``(z, xi)``, recomputed in float64.
+    residual : ndarray of shape (n,)
+        ``y − Az − ξ1``: the dual optimal point λ*.
+    status : str
+        Solver status (``"optimal"``).
+    beta : float
+    min_norm : bool
+        True if ``z`` is the minimum-ℓ2-norm point of the optimal set.
+    solve_time : float
+        Wall time of the solve(s), seconds.
+    """
+
+    z: np.ndarray
+    xi: float
+    objective: float
+    residual: np.ndarray
+    status: str
+    beta: float
+    min_norm: bool = False
+    solve_time: float = 0.0
+
+
+def _check_problem(A, y):
+    A = np.asarray(A, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if A.ndim != 2:
+        raise ValueError(f"the dictionary matrix A must be 2-D, got shape {A.shape}")
+    if y.ndim != 1 or y.size != A.shape[0]:
+        raise ValueError(f"y must have shape ({A.shape[0]},) to match A {A.shape}, got {y.shape}")
+    if A.shape[1] == 0:
+        raise ValueError("the dictionary has no columns")
+    if not (np.isfinite(A).all() and np.isfinite(y).all()):
+        raise ValueError("A and y must be finite (found NaN or inf)")
+    return A, y
+
+
+def _solve(problem: cp.Problem, what: str) -> None:
+    try:
+        problem.solve(solver=cp.CLARABEL, **CLARABEL_SETTINGS)
+    except cp.error.SolverError as exc:
+        raise SolverError(f"Clarabel failed on the {what}: {exc}") from None
+    if problem.status != cp.OPTIMAL:
+        raise SolverError(
+            f"Clarabel did not reach optimality on the {what}: status {problem.status!r}"
+        )
+
+
+def solve_lasso(A, y, beta: float, *, min_norm: bool = False) -> LassoSolution:
+    """Solve ``min ½‖Az + ξ1 − y‖² + β‖z‖₁`` (ξ unpenalized) with Clarabel.
+
+    Parameters
+    ----------
+    A : array_like of shape (n, p)
+    y : array_like of shape (n,)
+    beta : float > 0
+    min_norm : bool
+        Return the minimum-ℓ2-norm solution among all optima (a second convex
+        problem over the set where the objective is within 1e-9 relative of the optimum).
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, non-finite values, ``beta <= 0``.
+    SolverError
+        The solver did not report an optimal solution (status named).
+    """
+    A, y = _check_problem(A, y)
+    beta = check_beta(beta)
+    t0 = time.perf_counter()
+    # Centering eliminates the free bias: ξ* = mean(y − Az*).
+    a_mean, y_mean = A.mean(axis=0), y.mean()
+    Ac, yc = A - a_mean, y - y_mean
+    z = cp.Variable(A.shape[1])
+    fit_term = 0.5 * cp.sum_squares(Ac @ z - yc)
+    problem = cp.Problem(cp.Minimize(fit_term + beta * cp.norm1(z)))
+    _solve(problem, "Lasso")
+    status = problem.status
+    z_opt = np.asarray(z.value, dtype=np.float64)
+    if min_norm:
+        # The fitted values (hence the residual) are the same for every optimum, so the
+        # optimal set is {z : A_c z = A_c z*, ‖z‖₁ ≤ ‖z*‖₁}; take its minimum-ℓ2-norm point.
+        fitted = Ac @ z_opt
+        l1 = float(np.abs(z_opt).sum())
+        second = cp.Problem(cp.Minimize(cp.sum_squares(z)),
+                            [Ac @ z == fitted, cp.norm1(z) <= l1])
+        _solve(second, "minimum-norm problem")
+        status = second.status
+        z_opt = np.asarray(z.value, dtype=np.float64)
+    xi = float(y_mean - a_mean @ z_opt)
+    residual = y - A @ z_opt - xi
+    return LassoSolution(
+        z=z_opt, xi=xi, objective=lasso_objective(A, y, z_opt, xi, beta), residual=residual,
+        status=status, beta=beta, min_norm=min_norm, solve_time=time.perf_counter() - t0,
+    )
+
+
+@dataclass
+class LassoFit:
+    """A network family fitted to data by its Lasso.
+
+    Attributes
+    ----------
+    data : Dataset
+    family : Family
+    beta : float
+    dictionary : Dictionary
+    solution : LassoSolution
+    zero_tol : float
+        Coefficients with ``|z_k| <= zero_tol * max(1, max|z|)`` count as zero
+        (interior-point solutions are only approximately sparse).
+    """
+
+    data: Dataset
+    family: object
+    beta: float
+    dictionary: Dictionary
+    solution: LassoSolution
+    zero_tol: float = 1e-8
+    _network: object = field(default=None, repr=False)
+
+    @property
+    def objective(self) -> float:
+        """The Lasso optimum."""
+        return self.solution.objective
+
+    @property
+    def support(self) -> np.ndarray:
+        """Indices of the dictionary columns with nonzero coefficient."""
+        z = self.solution.z
+        return np.flatnonzero(np.abs(z) > self.zero_tol * max(1.0, np.abs(z).max(initial=0)))
+
+    def predict(self, x) -> np.ndarray:
+        """The Lasso model ``Σ_k z_k g_k(x) + ξ`` at inputs ``x`` of shape (n,)."""
+        s = self.support
+        return self.dictionary.evaluate(x, s) @ self.solution.z[s] + self.solution.xi
+
+    def neurons(self) -> list[dict]:
+        """One record per selected column: label, coefficient, kinks, shape parameters, aliases."""
+        out = []
+        for k in self.support:
+            out.append({
+                "column": int(k),
+                "label": self.dictionary.labels[k],
+                "coefficient": float(self.solution.z[k]),
+                "kinks": [float(v) for v in self.dictionary.kinks(k)],
+                "params": {n: float(v[k]) for n, v in self.dictionary.params.items()},
+                "aliases": list(self.dictionary.aliases[k]),
+            })
+        return out
+
+    def network(self):
+        """The reconstructed torch network: one unit per selected column (NOTES §2)."""
+        if self._network is None:
+            s = self.support
+            self._network = self.family.reconstruct(
+                self.dictionary.column_params(s), self.solution.z[s], self.solution.xi)
+        return self._network
+
+    def network_objective(self) -> float:
+        """The reconstructed network's own regularized training objective."""
+        net = self.network()
+        return float(net.objective(self.data.x, self.data.y, self.beta)[0].detach())
+
+    def certificate(self, **kwargs):
+        """Search the continuous unit family for a dual violation (see :func:`lassobook.certificate.certify`)."""
+        from .certificate import certify
+
+        return certify(self, **kwargs)
+
+    def __repr__(self) -> str:
+        return (f"LassoFit({self.family}, beta={self.beta:g}, objective={self.objective:.10g}, "
+                f"neurons={self.support.size}/{self.dictionary.size})")
+
+
+def fit_lasso(x, y=None, *, family, beta: float, min_norm: bool = False,
+              dictionary: Dictionary | None = None) -> LassoFit:
+    """Fit ``family`` to the data ``(x, y)`` through its Lasso.
+
+    Parameters
+    ----------
+    x, y : array_like of shape (n,) (or a :class:`Dataset` as ``x``)
+    family : Family (see :func:`lassobook.families.get_family`)
+    beta : float > 0
+        Regularization strength β of the network's training problem.
+    min_norm : bool
+        Pick the minimum-ℓ2-norm optimal ``z`` (as the paper plots).
+    dictionary : Dictionary, optional
+        Use this dictionary (e.g. a restricted one) instead of the family's own.
+    """
+    data = as_dataset(x, y)
+    beta = check_beta(beta)
+    if dictionary is None:
+        dictionary = build_dictionary(data, family)
+    elif dictionary.data is not data and not np.array_equal(dictionary.data.x, data.x):
+        raise ValueError("the dictionary was built on other data than the data given")
+    solution = solve_lasso(dictionary.matrix, data.y, beta, min_norm=min_norm)
+    return LassoFit(data, family, beta, dictionary, solution)

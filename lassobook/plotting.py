@@ -1,0 +1,118 @@
+"""One figure style for the whole book.
+
+Training points are red dots, networks blue lines, kinks black ticks on the
+curve, reflection points (mirrors) green diamonds.  Every chapter draws through
+these functions so the book looks like one book.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["STYLE", "input_grid", "plot_data", "plot_fit", "plot_features", "plot_gaps",
+           "plot_network"]
+
+STYLE = {
+    "data": dict(color="tab:red", marker="o", s=36, zorder=5, label="training data"),
+    "network": dict(color="tab:blue", lw=2.0, label="network"),
+    "adam": dict(color="tab:orange", lw=1.2, alpha=0.8),
+    "feature": dict(lw=1.2, alpha=0.9),
+    "kink": dict(color="black", marker="|", s=160, lw=1.5, zorder=6, label="kinks"),
+    "mirror": dict(color="tab:green", marker="D", s=40, zorder=6, label="reflection"),
+    "hist": dict(color="tab:blue", edgecolor="white"),
+}
+
+
+def input_grid(x, margin: float = 0.15, num: int = 801) -> np.ndarray:
+    """A dense grid over the data range widened by ``margin`` of its length on each side."""
+    x = np.asarray(x, dtype=np.float64)
+    lo, hi = x.min(), x.max()
+    pad = margin * (hi - lo)
+    return np.linspace(lo - pad, hi + pad, num)
+
+
+def _axes(ax):
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.2))
+    return ax
+
+
+def plot_data(data, ax=None):
+    """Training points as red dots."""
+    ax = _axes(ax)
+    ax.scatter(data.x, data.y, **STYLE["data"])
+    return ax
+
+
+def plot_fit(fit, ax=None, *, kinks: bool = True, title: str | None = None, legend: bool = True):
+    """A :class:`~lassobook.lasso.LassoFit`: data, the Lasso network, its kinks.
+
+    The curve drawn is the *reconstructed torch network* evaluated on a dense
+    grid, and the Lasso model is checked to agree with it there, so a figure
+    can never show a network other than the one certified.
+    """
+    ax = _axes(ax)
+    grid = input_grid(fit.data.x)
+    net_values = fit.network().predict(grid)
+    lasso_values = fit.predict(grid)
+    if not np.allclose(net_values, lasso_values, rtol=1e-6, atol=1e-6 * max(1.0, np.abs(lasso_values).max())):
+        raise RuntimeError("reconstructed network and Lasso model disagree; refusing to plot")
+    ax.plot(grid, net_values, **STYLE["network"])
+    plot_data(fit.data, ax)
+    if kinks:
+        points = np.unique(np.concatenate([n["kinks"] for n in fit.neurons()] or [np.empty(0)]))
+        points = points[(points >= grid[0]) & (points <= grid[-1])]
+        if points.size:
+            ax.scatter(points, np.interp(points, grid, net_values), **STYLE["kink"])
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(fontsize=7, loc="best")
+    ax.set_xlabel("x")
+    return ax
+
+
+def plot_network(network, data, ax=None, model: int = 0, **line):
+    """A torch network (copy ``model``) on a dense grid over the data."""
+    ax = _axes(ax)
+    grid = input_grid(data.x)
+    ax.plot(grid, network.predict(grid, model=model), **{**STYLE["adam"], **line})
+    return ax
+
+
+def plot_features(dictionary, ax=None, columns=None, max_columns: int = 24, title: str | None = None):
+    """Dictionary columns on a dense grid, the training inputs marked on the axis."""
+    ax = _axes(ax)
+    cols = np.arange(dictionary.size) if columns is None else np.asarray(columns)
+    cols = cols[:max_columns]
+    grid = input_grid(dictionary.data.x)
+    values = dictionary.evaluate(grid, cols)
+    cmap = plt.get_cmap("viridis")
+    for i in range(values.shape[1]):
+        ax.plot(grid, values[:, i], color=cmap(i / max(1, values.shape[1] - 1)), **STYLE["feature"])
+    ax.plot(dictionary.data.x, np.zeros(dictionary.data.n), "|", color=STYLE["data"]["color"],
+            ms=12, mew=2)
+    ax.set_title(title or f"{len(cols)} of {dictionary.size} features")
+    ax.set_xlabel("x")
+    return ax
+
+
+def plot_gaps(gaps, ax=None, *, tol: float = 1e-6, title: str | None = None):
+    """Histogram of Adam's relative objective gaps to the Lasso optimum (log scale).
+
+    Gaps at or below ``tol`` (Adam reached the optimum) are counted in the leftmost bin.
+    """
+    ax = _axes(ax)
+    gaps = np.asarray(gaps, dtype=np.float64)
+    shown = np.maximum(gaps, tol)
+    hi = max(shown.max() * 1.5, tol * 10)
+    bins = np.logspace(np.log10(tol), np.log10(hi), 25)
+    ax.hist(shown, bins=bins, **STYLE["hist"])
+    ax.set_xscale("log")
+    ax.axvline(tol, color="black", ls=":", lw=1)
+    ax.set_xlabel("(Adam objective − Lasso optimum) / Lasso optimum")
+    ax.set_ylabel("runs")
+    if title:
+        ax.set_title(title)
+    return ax
