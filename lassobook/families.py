@@ -170,6 +170,8 @@ class TwoLayer(Family):
         c = np.asarray(coefficients, dtype=np.float64)
         a = np.asarray(params["breakpoint"], dtype=np.float64)
         o = np.asarray(params["orientation"], dtype=np.float64)
+        if c.size == 0:  # the constant network: one unit with zero weights
+            c, a, o = np.zeros(1), np.zeros(1), np.ones(1)
         root = np.sqrt(np.abs(c))
         net = self.network(width=c.size)
         w = o * root if self.homogeneous else o
@@ -215,7 +217,14 @@ def get_family(activation: str, depth: int = 2, architecture: str | None = None,
         if architecture not in (None, "parallel"):
             raise ValueError(f"two-layer networks have no architecture choice, got {architecture!r}")
         return TwoLayer(activation, rho=rho)
-    supported = ", ".join(f"{a} (depth 2)" for a in ACTIVATIONS)
+    if activation == "abs" and depth == 3:
+        if architecture not in (None, "parallel"):
+            raise ValueError(
+                f"three-layer abs networks are parallel only, got architecture {architecture!r}")
+        from .absolute_value import ThreeLayerAbs
+
+        return ThreeLayerAbs()
+    supported = ", ".join(f"{a} (depth 2)" for a in ACTIVATIONS) + ", abs (depth 3, parallel)"
     raise ValueError(
         f"{activation} networks of depth {depth} are not supported yet; supported: {supported}"
     )
