@@ -7,19 +7,39 @@ network → certificate → figure.
 >>> fit = lb.fit_lasso([0, 2, 6, 7], [0, 0, 3, 3], family=lb.get_family("relu"), beta=0.1)
 >>> fit.certificate().certified
 True
+
+Names are imported lazily (PEP 562), so ``lassobook --help`` does not pay for
+importing torch and cvxpy.
 """
 
-from .activations import ACTIVATIONS
-from .certificate import Certificate, certify
-from .datasets import Dataset, as_dataset, paper_dataset, random_dataset
-from .dictionaries import Dictionary, build_dictionary
-from .families import Family, TwoLayer, get_family
-from .lasso import LassoFit, LassoSolution, SolverError, fit_lasso, solve_lasso
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ACTIVATIONS", "Certificate", "certify", "Dataset", "as_dataset", "paper_dataset",
-    "random_dataset", "Dictionary", "build_dictionary", "Family", "TwoLayer", "get_family",
-    "LassoFit", "LassoSolution", "SolverError", "fit_lasso", "solve_lasso",
-]
+#: public name -> module that defines it
+_EXPORTS = {
+    "ACTIVATIONS": "activations",
+    "Certificate": "certificate", "certify": "certificate",
+    "Dataset": "datasets", "as_dataset": "datasets", "paper_dataset": "datasets",
+    "random_dataset": "datasets", "read_csv": "datasets", "PAPER_DATASETS": "datasets",
+    "Dictionary": "dictionaries", "build_dictionary": "dictionaries",
+    "Family": "families", "TwoLayer": "families", "get_family": "families",
+    "LassoFit": "lasso", "LassoSolution": "lasso", "SolverError": "lasso",
+    "fit_lasso": "lasso", "solve_lasso": "lasso",
+    "train_adam": "training", "AdamRuns": "training",
+    "tv_denoise": "tv",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lassobook' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Dataset", "as_dataset", "paper_dataset", "random_dataset", "PAPER_DATASETS"]
+__all__ = ["Dataset", "as_dataset", "paper_dataset", "random_dataset", "read_csv", "PAPER_DATASETS"]
 
 
 def _as_1d_float(values, name: str) -> np.ndarray:
@@ -154,3 +154,41 @@ def random_dataset(n: int, seed: int, *, low: float = -1.0, high: float = 1.0,
     x = np.sort(rng.uniform(low, high, size=n))
     y = np.sin(3.0 * x) + noise * rng.standard_normal(n)
     return as_dataset(x, y)
+
+
+def read_csv(path, x: str, y: str) -> Dataset:
+    """Read columns ``x`` and ``y`` of a CSV file with a header row into a :class:`Dataset`.
+
+    Raises
+    ------
+    ValueError
+        If the file cannot be read, a column is missing, a value is not a
+        number (row and column named), or the data fail :func:`as_dataset`.
+    """
+    import csv
+
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+    if not rows:
+        raise ValueError(f"{path} is empty")
+    header = [h.strip() for h in rows[0]]
+    columns = []
+    for name in (x, y):
+        if name not in header:
+            raise ValueError(f"{path} has no column {name!r} (columns: {', '.join(header)})")
+        columns.append(header.index(name))
+    values = [[], []]
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        for out, (name, col) in zip(values, zip((x, y), columns)):
+            cell = row[col].strip() if col < len(row) else ""
+            try:
+                out.append(float(cell))
+            except ValueError:
+                raise ValueError(
+                    f"{path}, line {line}: column {name!r} has a non-numeric value {cell!r}") from None
+    return as_dataset(values[0], values[1])

@@ -235,6 +235,26 @@ class LassoFit:
 
         return certify(self, **kwargs)
 
+    def summary(self, certificate=None) -> dict:
+        """A JSON-ready record: objective, certificate, neurons (as written by ``lassobook fit``)."""
+        cert = certificate if certificate is not None else self.certificate()
+        return {
+            "family": repr(self.family),
+            "activation": self.family.activation,
+            "depth": self.family.depth,
+            "beta": self.beta,
+            "n": self.data.n,
+            "objective": self.objective,
+            "network_objective": self.network_objective(),
+            "bias": self.solution.xi,
+            "certified": cert.certified,
+            "max_dual_violation": cert.max_dual_violation,
+            "dual_ratio": cert.ratio,
+            "dictionary_size": self.dictionary.size,
+            "solver_status": self.solution.status,
+            "neurons": self.neurons(),
+        }
+
     def __repr__(self) -> str:
         return (f"LassoFit({self.family}, beta={self.beta:g}, objective={self.objective:.10g}, "
                 f"neurons={self.support.size}/{self.dictionary.size})")

@@ -1,0 +1,269 @@
+"""Command line interface: ``lassobook build``, ``lassobook run`` and ``lassobook fit``.
+
+Each subcommand is declared by one ``_add_<name>(sub)`` function that creates
+its parser (with examples in the epilog) and sets ``func`` to the function
+running it; :data:`COMMANDS` lists them. Adding a subcommand is one function
+plus one entry in :data:`COMMANDS`.
+
+Exit codes: 0 success; 1 a notebook or the Sphinx build failed (message on
+stderr); 2 bad input (unknown notebook/profile/parameter, bad arguments),
+reported as one line ``lassobook: error: ...`` on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Sequence
+
+from . import book
+
+PROG = "lassobook"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose errors are a single ``lassobook: error: ...`` line (exit 2)."""
+
+    def error(self, message: str):  # noqa: D102 - argparse API
+        _fail(f"{message} (see '{self.prog} --help')")
+
+
+def _fail(message: str, code: int = 2):
+    first, *_ = str(message).splitlines() or [""]
+    print(f"{PROG}: error: {first}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+# --------------------------------------------------------------------------- build
+BUILD_EXAMPLES = """\
+examples:
+  lassobook build                     # quick profile (CI): small seeds/epochs
+  lassobook build --profile full      # the published book
+  lassobook build --force             # re-execute every notebook, ignore the cache
+  lassobook build --no-warnings-as-errors --quiet
+
+Notebooks are executed with papermill into _build/executed/<profile>/ (reused
+while their source, parameters and the lassobook package are unchanged), then
+Jupyter Book renders _build/staging/ into _build/html/ (index.html).
+"""
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    index = book.build_book(
+        profile=args.profile,
+        root=args.root,
+        warnings_as_errors=args.warnings_as_errors,
+        force=args.force,
+        progress=not args.quiet,
+    )
+    print(f"HTML book ({args.profile} profile): {book._display(index)}")
+    return 0
+
+
+def _add_build(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "build",
+        help="execute the notebooks and build the HTML book",
+        description="Execute every notebook of _toc.yml with a profile's parameters\n"
+        "(book/parameters.yml) and build the HTML book with Jupyter Book.",
+        epilog=BUILD_EXAMPLES,
+        formatter_class=_formatter,
+    )
+    p.add_argument("--profile", default="quick", metavar="NAME",
+                   help="parameter profile of book/parameters.yml: quick (default) or full")
+    p.add_argument("--force", action="store_true", help="re-execute all notebooks (ignore cached runs)")
+    p.add_argument("--no-warnings-as-errors", dest="warnings_as_errors", action="store_false",
+                   help="do not fail on Sphinx warnings (default: -W --keep-going)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no Sphinx output")
+    p.add_argument("--root", default=None, metavar="DIR",
+                   help="repository root (default: found from the current directory)")
+    p.set_defaults(func=_cmd_build)
+
+
+# --------------------------------------------------------------------------- run
+RUN_EXAMPLES = """\
+examples:
+  lassobook run two_layer -p beta 0.05 -p n_seeds 20
+  lassobook run book/two_layer.md -p lr 1e-3 -p epochs 5000
+  lassobook run two_layer --profile full --out /tmp/two_layer-full
+
+VALUE is read as YAML: 0.01 and 1e-3 are floats, 20 an int, relu a string,
+'[1, 2]' a list, true/false booleans, null None. Parameters not given come
+from the profile (default quick), then from the notebook's parameters cell.
+Output: runs/<stem>-<YYYYmmdd-HHMMSS>/<stem>.ipynb, figure-01.png, ...,
+and parameters.yml (the parameters used).
+"""
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    params = book.parse_parameters(args.param)
+    result = book.run_notebook(
+        args.notebook,
+        params,
+        profile=args.profile,
+        out_dir=args.out,
+        root=args.root,
+        progress=not args.quiet,
+    )
+    print(f"executed notebook: {book._display(result.notebook)} ({result.seconds:.1f} s)")
+    if result.figures:
+        print(f"figures ({len(result.figures)}): {book._display(result.out_dir)}/figure-01.png"
+              + (f" ... {result.figures[-1].name}" if len(result.figures) > 1 else ""))
+    else:
+        print("figures: none")
+    return 0
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="rerun one notebook with new parameters",
+        description="Execute one notebook with the profile's parameters overridden by -p,\n"
+        "and extract its figures.",
+        epilog=RUN_EXAMPLES,
+        formatter_class=_formatter,
+    )
+    p.add_argument("notebook", metavar="NOTEBOOK",
+                   help="two_layer, book/two_layer.md, or a path to a MyST/ipynb notebook")
+    p.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
+                   help="override a parameter (repeatable)")
+    p.add_argument("--profile", default="quick", metavar="NAME",
+                   help="base parameter profile: quick (default) or full")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder (default: runs/<stem>-<YYYYmmdd-HHMMSS>/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--root", default=None, metavar="DIR",
+                   help="repository root (default: found from the current directory)")
+    p.set_defaults(func=_cmd_run)
+
+
+# --------------------------------------------------------------------------- fit
+FIT_EXAMPLES = """\
+examples:
+  lassobook fit data.csv --x x --y y --activation relu --beta 0.01 --out fit-relu
+  lassobook fit data.csv --x t --y level --activation leaky_relu --rho 0.2 --beta 0.1 --out out
+  lassobook fit data.csv --x x --y y --activation sign --beta 0.5 --min-norm --out out
+
+Activations: relu, leaky_relu, abs, threshold, sign (depth 2); deeper families
+as they are supported (an unsupported combination is an error, exit code 2).
+Writes DIR/fit.json (objective, certified, max_dual_violation, neurons with
+their kinks and coefficients, ...) and DIR/fit.png (data, network, kinks).
+"""
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .datasets import read_csv
+    from .families import get_family
+    from .lasso import SolverError, check_beta, fit_lasso
+
+    try:
+        data = read_csv(args.data, args.x, args.y)
+        family = get_family(args.activation, args.depth, args.architecture, rho=args.rho)
+        beta = check_beta(args.beta)
+    except ValueError as exc:
+        raise book.BookInputError(str(exc)) from None
+    try:
+        fit = fit_lasso(data, family=family, beta=beta, min_norm=args.min_norm)
+    except SolverError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    cert = fit.certificate()
+    record = fit.summary(cert)
+    record["data"] = {"file": str(args.data), "x": args.x, "y": args.y}
+
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_fit
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "fit.json").write_text(json.dumps(record, indent=2) + "\n")
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    verdict = "certified" if cert.certified else "NOT certified"
+    plot_fit(fit, ax, title=f"{family}, beta={beta:g}: {fit.support.size} units, {verdict}")
+    fig.tight_layout()
+    fig.savefig(out / "fit.png", dpi=120)
+    plt.close(fig)
+    print(f"objective {fit.objective:.12g}, {fit.support.size} units, {verdict} "
+          f"(max |λᵀg|/β = {cert.ratio:.8f})")
+    print(f"written: {out / 'fit.json'}, {out / 'fit.png'}")
+    return 0
+
+
+def _add_fit(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "fit",
+        help="fit a network to a CSV file by its Lasso, with a certificate",
+        description="Train a network on 1-D data to a certified global optimum via its Lasso.",
+        epilog=FIT_EXAMPLES,
+        formatter_class=_formatter,
+    )
+    p.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
+    p.add_argument("--x", required=True, metavar="COL", help="input column")
+    p.add_argument("--y", required=True, metavar="COL", help="target column")
+    p.add_argument("--activation", required=True, metavar="NAME",
+                   help="relu, leaky_relu, abs, threshold or sign")
+    p.add_argument("--depth", type=int, default=2, metavar="L", help="number of layers (default 2)")
+    p.add_argument("--architecture", default=None, metavar="NAME",
+                   help="architecture for deep families (default: parallel)")
+    p.add_argument("--rho", type=float, default=0.1, help="leaky ReLU slope (default 0.1)")
+    p.add_argument("--beta", required=True, type=float, metavar="B", help="regularization strength > 0")
+    p.add_argument("--min-norm", action="store_true", help="minimum-l2-norm optimal solution")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.set_defaults(func=_cmd_fit)
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_build, _add_run, _add_fit]
+"""Functions adding one subcommand each, in the order shown by ``lassobook --help``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``lassobook`` argument parser with every subcommand of :data:`COMMANDS`."""
+    parser = _Parser(
+        prog=PROG,
+        description="Executable companion to 'A Library of Mirrors' (arXiv:2403.01046).",
+        epilog="Run 'lassobook COMMAND --help' for examples.",
+        formatter_class=_formatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``lassobook`` command; returns 0 on success.
+
+    Raises ``SystemExit(2)`` on bad input (one-line message on stderr) and
+    ``SystemExit(1)`` when a notebook or the book build fails.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except book.BookInputError as exc:
+        _fail(str(exc), 2)
+    except book.NotebookError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except book.BookBuildError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        raise SystemExit(130) from None
+    return 0  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
