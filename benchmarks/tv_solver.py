@@ -1,0 +1,223 @@
+"""Benchmark: exact TV denoising (lassobook.tv) against cvxpy + Clarabel.
+
+For each N, y ~ N(0, 1) (seeded) and lam = 1.0; our solver is timed as the
+best of 3 runs, cvxpy (problem construction + compilation + Clarabel solve)
+once, in the same process.  cvxpy is run up to ``--cvxpy-max-n`` (default
+10^4) and skipped for larger N once a solve took more than 60 s.  For every
+N the optimality certificate of our solution is also reported (max
+violation of the dual conditions, relative to max|y|), so the sizes without
+a cvxpy reference are still checked.  A second series times our solver on a
+noiseless ramp, the input on which Condat's 2013 algorithm is quadratic.
+
+Usage::
+
+    /work/venv/bin/python benchmarks/tv_solver.py            # N = 1e2 .. 1e6
+    /work/venv/bin/python benchmarks/tv_solver.py --quick    # N <= 1e4
+
+Results go to ``benchmarks/results/tv_solver.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from lassobook.tv import tv_denoise, tv_objective
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUT = HERE / "results" / "tv_solver.json"
+CVXPY_TIME_LIMIT = 60.0  # seconds; larger N are skipped once exceeded
+
+
+def time_ours(y: np.ndarray, lam: float, repeats: int = 3) -> tuple[np.ndarray, float]:
+    best = np.inf
+    u = None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        u = tv_denoise(y, lam)
+        best = min(best, time.perf_counter() - t0)
+    return u, best
+
+
+def solve_cvxpy(y: np.ndarray, lam: float, tol: float) -> tuple[np.ndarray, float, float, str]:
+    import cvxpy as cp
+
+    t0 = time.perf_counter()
+    u = cp.Variable(y.size)
+    problem = cp.Problem(
+        cp.Minimize(0.5 * cp.sum_squares(u - y) + lam * cp.norm1(cp.diff(u)))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        problem.solve(
+            solver=cp.CLARABEL, tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol
+        )
+    total = time.perf_counter() - t0
+    solve_time = problem.solver_stats.solve_time
+    return np.asarray(u.value), total, float(solve_time or np.nan), problem.status
+
+
+def kkt_violation(u: np.ndarray, y: np.ndarray, lam: float) -> float:
+    """Max violation of the optimality conditions, relative to max|y|.
+
+    c = cumsum(y - u) must satisfy c_N = 0, |c_k| <= lam, and
+    c_k = -lam * sign(u_{k+1} - u_k) at jumps.
+    """
+    scale = max(1.0, float(np.max(np.abs(y))))
+    c = np.cumsum(y - u)
+    d = np.diff(u)
+    jumps = np.abs(d) > 1e-9 * scale
+    viol = max(
+        abs(float(c[-1])),
+        float(np.max(np.abs(c[:-1]) - lam, initial=0.0)),
+        float(np.max(np.abs(c[:-1][jumps] + lam * np.sign(d[jumps])), initial=0.0)),
+    )
+    return viol / scale
+
+
+def run(sizes, lam, seed, cvxpy_max_n, tol):
+    rows = []
+    cvxpy_too_slow = False
+    for n in sizes:
+        rng = np.random.default_rng(seed + n)
+        y = rng.standard_normal(n)
+        u, t_ours = time_ours(y, lam)
+        row = {
+            "signal": "gaussian",
+            "N": n,
+            "lam": lam,
+            "t_ours_s": t_ours,
+            "segments": int(np.count_nonzero(np.diff(u)) + 1),
+            "kkt_violation_rel": kkt_violation(u, y, lam),
+            "f_ours": tv_objective(u, y, lam),
+        }
+        if n <= cvxpy_max_n and not cvxpy_too_slow:
+            u_ref, t_cvx, t_solve, status = solve_cvxpy(y, lam, tol)
+            f_ref = tv_objective(u_ref, y, lam)
+            row.update(
+                t_cvxpy_s=t_cvx,
+                t_clarabel_solve_s=t_solve,
+                cvxpy_status=status,
+                time_ratio_cvxpy_over_ours=t_cvx / t_ours,
+                max_abs_u_diff=float(np.max(np.abs(u - u_ref))),
+                f_cvxpy=f_ref,
+                # negative: our objective is lower than Clarabel's
+                objective_rel_diff=(row["f_ours"] - f_ref) / abs(f_ref),
+            )
+            cvxpy_too_slow = t_cvx > CVXPY_TIME_LIMIT
+        rows.append(row)
+    return rows
+
+
+def run_ramp(sizes, lam):
+    rows = []
+    for n in sizes:
+        y = 1e-3 * np.arange(n, dtype=float)
+        u, t_ours = time_ours(y, lam)
+        rows.append(
+            {
+                "signal": "ramp 1e-3*n",
+                "N": n,
+                "lam": lam,
+                "t_ours_s": t_ours,
+                "segments": int(np.count_nonzero(np.diff(u)) + 1),
+                "kkt_violation_rel": kkt_violation(u, y, lam),
+            }
+        )
+    return rows
+
+
+def _fmt(x, spec):
+    return "-" if x is None else format(x, spec)
+
+
+def print_table(rows, ramp_rows):
+    head = (
+        f"{'N':>9} {'ours [s]':>10} {'cvxpy [s]':>10} {'(solve)':>9} {'ratio':>9} "
+        f"{'max|du|':>9} {'rel df':>10} {'KKT viol':>9} {'segments':>9}"
+    )
+    print("y ~ N(0,1), lam = %g" % rows[0]["lam"])
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(
+            f"{r['N']:>9} {r['t_ours_s']:>10.4f} {_fmt(r.get('t_cvxpy_s'), '10.3f'):>10} "
+            f"{_fmt(r.get('t_clarabel_solve_s'), '9.3f'):>9} "
+            f"{_fmt(r.get('time_ratio_cvxpy_over_ours'), '9.1f'):>9} "
+            f"{_fmt(r.get('max_abs_u_diff'), '9.1e'):>9} "
+            f"{_fmt(r.get('objective_rel_diff'), '10.1e'):>10} "
+            f"{r['kkt_violation_rel']:>9.1e} {r['segments']:>9}"
+        )
+    print("\nours on a noiseless ramp y = 1e-3*n (quadratic for Condat 2013), lam = %g"
+          % ramp_rows[0]["lam"])
+    print(f"{'N':>9} {'ours [s]':>10} {'KKT viol':>9} {'segments':>9}")
+    for r in ramp_rows:
+        print(
+            f"{r['N']:>9} {r['t_ours_s']:>10.4f} "
+            f"{r['kkt_violation_rel']:>9.1e} {r['segments']:>9}"
+        )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="only N <= 10^4")
+    parser.add_argument("--lam", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cvxpy-max-n", type=int, default=10**4)
+    parser.add_argument("--cvxpy-tol", type=float, default=1e-12,
+                        help="Clarabel tol_gap_abs = tol_gap_rel = tol_feas")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+
+    sizes = [10**2, 10**3, 10**4] if args.quick else [10**2, 10**3, 10**4, 10**5, 10**6]
+    rows = run(sizes, args.lam, args.seed, args.cvxpy_max_n, args.cvxpy_tol)
+    ramp_rows = run_ramp(sizes, args.lam)
+    print_table(rows, ramp_rows)
+
+    import cvxpy
+
+    try:
+        import clarabel
+
+        clarabel_version = getattr(clarabel, "__version__", "unknown")
+    except ImportError:  # pragma: no cover
+        clarabel_version = None
+    result = {
+        "benchmark": "tv_solver",
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "settings": {
+            "quick": args.quick,
+            "lam": args.lam,
+            "seed": args.seed,
+            "y": "numpy default_rng(seed + N).standard_normal(N)",
+            "ours_timing": "best of 3, time.perf_counter",
+            "cvxpy_timing": "one run: build + compile + solve, time.perf_counter",
+            "cvxpy_max_n": args.cvxpy_max_n,
+            "clarabel_tol": args.cvxpy_tol,
+        },
+        "environment": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "cvxpy": cvxpy.__version__,
+            "clarabel": clarabel_version,
+            "machine": platform.platform(),
+        },
+        "gaussian": rows,
+        "ramp": ramp_rows,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
