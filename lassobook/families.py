@@ -201,8 +201,16 @@ def _two_layer_label(activation: str, orientation: float, breakpoint: float) -> 
 
 
 def get_family(activation: str, depth: int = 2, architecture: str | None = None, *,
-               rho: float = 0.1) -> Family:
+               rho: float = 0.1, widths: tuple[int, ...] | None = None) -> Family:
     """The network family for ``activation`` and ``depth``.
+
+    ``widths`` (keyword-only) is used by sign and threshold networks of depth
+    ``L >= 3`` (:class:`lassobook.sign_networks.DeepSign`): the hidden widths
+    ``(m_1, ..., m_{L-2})``, ``depth - 2`` positive integers.  The default
+    ``None`` means all ones — the deep *narrow* sign network, whose units switch
+    once, like a two-layer sign unit; give wider first layers (rectangular) or
+    more children (tree) for more switches.  Their ``architecture`` is
+    ``"rectangular"`` (default) or ``"tree"``.
 
     Raises
     ------
@@ -213,6 +221,10 @@ def get_family(activation: str, depth: int = 2, architecture: str | None = None,
     check_activation(activation, rho if activation == "leaky_relu" else None)
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
         raise ValueError(f"depth must be an integer >= 2, got {depth!r}")
+    if widths is not None and not (activation in ("sign", "threshold") and depth >= 3):
+        raise ValueError(
+            f"widths apply to sign and threshold networks of depth >= 3 only, not to "
+            f"{activation} networks of depth {depth}")
     if depth == 2:
         if architecture not in (None, "parallel"):
             raise ValueError(f"two-layer networks have no architecture choice, got {architecture!r}")
@@ -224,7 +236,21 @@ def get_family(activation: str, depth: int = 2, architecture: str | None = None,
         from .absolute_value import ThreeLayerAbs
 
         return ThreeLayerAbs()
-    supported = ", ".join(f"{a} (depth 2)" for a in ACTIVATIONS) + ", abs (depth 3, parallel)"
+    if activation == "relu" and depth in (3, 4):
+        if architecture not in (None, "parallel"):
+            raise ValueError(
+                f"deep narrow ReLU networks are parallel chains only, got architecture {architecture!r} "
+                "(the authors' shared-layer network is lassobook.deep_narrow.AuthorsNet; it has no Lasso)")
+        from .deep_narrow import DeepNarrowReLU
+
+        return DeepNarrowReLU(int(depth))
+    if activation in ("sign", "threshold") and depth >= 3:
+        from .sign_networks import DeepSign
+
+        return DeepSign(activation, int(depth), architecture, widths)
+    supported = (", ".join(f"{a} (depth 2)" for a in ACTIVATIONS) + ", abs (depth 3, parallel)"
+                 + ", relu (depth 3 and 4, parallel deep narrow)"
+                 + ", sign and threshold (any depth >= 3, rectangular or tree, with widths)")
     raise ValueError(
         f"{activation} networks of depth {depth} are not supported yet; supported: {supported}"
     )
