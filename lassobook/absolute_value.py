@@ -259,31 +259,20 @@ class ThreeLayerAbsNet(ParallelNetwork):
         cubes = self.w1.abs() ** 3 + self.w2.abs() ** 3 + self.alpha.abs() ** 3
         return (beta / 3.0) * cubes.sum(dim=1)
 
-    def random_init(self, seeds, x_sorted) -> None:
-        """Copy ``k`` from ``torch.Generator().manual_seed(seeds[k])``.
-
-        ``w1, w2 ~ N(0, 1)``; centers ``a = −b1/w1`` uniform over the data range;
+    def init_copy(self, k, generator, lo, hi):
+        """``w1, w2 ~ N(0, 1)``; centers ``a = −b1/w1`` uniform over the data range;
         offsets ``c = −b2/(w2|w1|)`` uniform on ``[0, span/2]`` (so every unit
-        starts with three kinks near the data); ``α ~ N(0, 1/width)``; ``ξ = 0``.
-        """
-        seeds = list(seeds)
-        if len(seeds) != self.n_models:
-            raise ValueError(f"need one seed per model ({self.n_models}), got {len(seeds)}")
-        lo, hi = float(np.min(x_sorted)), float(np.max(x_sorted))
-        m = self.width
-        with torch.no_grad():
-            for k, seed in enumerate(seeds):
-                g = torch.Generator().manual_seed(int(seed))
-                w1 = torch.randn(m, generator=g, dtype=DTYPE)
-                w2 = torch.randn(m, generator=g, dtype=DTYPE)
-                a = lo + (hi - lo) * torch.rand(m, generator=g, dtype=DTYPE)
-                c = 0.5 * (hi - lo) * torch.rand(m, generator=g, dtype=DTYPE)
-                self.w1[k] = w1
-                self.b1[k] = -w1 * a
-                self.w2[k] = w2
-                self.b2[k] = -w2 * w1.abs() * c
-                self.alpha[k] = torch.randn(m, generator=g, dtype=DTYPE) / np.sqrt(m)
-                self.xi[k] = 0.0
+        starts with three kinks near the data); ``α ~ N(0, 1/width)``."""
+        m, g = self.width, generator
+        w1 = torch.randn(m, generator=g, dtype=DTYPE)
+        w2 = torch.randn(m, generator=g, dtype=DTYPE)
+        a = lo + (hi - lo) * torch.rand(m, generator=g, dtype=DTYPE)
+        c = 0.5 * (hi - lo) * torch.rand(m, generator=g, dtype=DTYPE)
+        self.w1[k] = w1
+        self.b1[k] = -w1 * a
+        self.w2[k] = w2
+        self.b2[k] = -w2 * w1.abs() * c
+        self.alpha[k] = torch.randn(m, generator=g, dtype=DTYPE) / np.sqrt(m)
 
     def shape_params(self) -> tuple[np.ndarray, np.ndarray]:
         """Each unit's center ``a = −b1/w1`` and offset ``c = −b2/(w2|w1|)``, shape (n_models, width) each.

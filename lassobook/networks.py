@@ -64,8 +64,24 @@ class ParallelNetwork(nn.Module):
         with torch.no_grad():
             return self(as_tensor(np.ravel(x)))[model].numpy().copy()
 
-    def random_init(self, seeds, x_sorted) -> None:  # pragma: no cover - abstract
-        """Seeded random initialization of every copy (copy ``k`` from ``seeds[k]``), in place."""
+    def random_init(self, seeds, x_sorted) -> None:
+        """Seeded random initialization of every copy, in place.
+
+        Copy ``k`` draws from its own ``torch.Generator().manual_seed(seeds[k])``
+        (so a seed's network does not depend on the other seeds in the batch),
+        through the subclass's :meth:`init_copy`; the output bias starts at 0.
+        """
+        seeds = list(seeds)
+        if len(seeds) != self.n_models:
+            raise ValueError(f"need one seed per model ({self.n_models}), got {len(seeds)}")
+        lo, hi = float(np.min(x_sorted)), float(np.max(x_sorted))
+        with torch.no_grad():
+            for k, seed in enumerate(seeds):
+                self.init_copy(k, torch.Generator().manual_seed(int(seed)), lo, hi)
+                self.xi[k] = 0.0
+
+    def init_copy(self, k: int, generator: torch.Generator, lo: float, hi: float) -> None:  # pragma: no cover
+        """Draw copy ``k``'s parameters from ``generator``; the data lie in ``[lo, hi]``."""
         raise NotImplementedError
 
     def breakpoints(self) -> np.ndarray:  # pragma: no cover - abstract
@@ -104,29 +120,18 @@ class TwoLayerNet(ParallelNetwork):
         other = self.w if self.amplitude is None else self.amplitude
         return 0.5 * beta * (self.alpha**2 + other**2).sum(dim=1)
 
-    def random_init(self, seeds, x_sorted) -> None:
-        """Copy ``k`` from ``torch.Generator().manual_seed(seeds[k])``.
-
-        Inner weights ``w ~ N(0, 1)``; breakpoints ``−b/w`` uniform over the data
+    def init_copy(self, k, generator, lo, hi):
+        """Inner weights ``w ~ N(0, 1)``; breakpoints ``−b/w`` uniform over the data
         range (units start where the data is); output weights ``α ~ N(0, 1/width)``;
-        amplitudes (sign/threshold) ``s ~ N(0, 1)``; output bias 0.
-        """
-        seeds = list(seeds)
-        if len(seeds) != self.n_models:
-            raise ValueError(f"need one seed per model ({self.n_models}), got {len(seeds)}")
-        lo, hi = float(np.min(x_sorted)), float(np.max(x_sorted))
-        m = self.width
-        with torch.no_grad():
-            for k, seed in enumerate(seeds):
-                g = torch.Generator().manual_seed(int(seed))
-                w = torch.randn(m, generator=g, dtype=DTYPE)
-                a = lo + (hi - lo) * torch.rand(m, generator=g, dtype=DTYPE)
-                self.w[k] = w
-                self.b[k] = -w * a
-                self.alpha[k] = torch.randn(m, generator=g, dtype=DTYPE) / np.sqrt(m)
-                if self.amplitude is not None:
-                    self.amplitude[k] = torch.randn(m, generator=g, dtype=DTYPE)
-                self.xi[k] = 0.0
+        amplitudes (sign/threshold) ``s ~ N(0, 1)``."""
+        m, g = self.width, generator
+        w = torch.randn(m, generator=g, dtype=DTYPE)
+        a = lo + (hi - lo) * torch.rand(m, generator=g, dtype=DTYPE)
+        self.w[k] = w
+        self.b[k] = -w * a
+        self.alpha[k] = torch.randn(m, generator=g, dtype=DTYPE) / np.sqrt(m)
+        if self.amplitude is not None:
+            self.amplitude[k] = torch.randn(m, generator=g, dtype=DTYPE)
 
     def breakpoints(self) -> np.ndarray:
         with torch.no_grad():

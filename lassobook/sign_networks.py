@@ -466,40 +466,32 @@ class DeepSignNet(ParallelNetwork):
                 self.unit_w[model, k] = torch.as_tensor(u["unit_w"])
                 self.unit_b[model, k] = float(u["unit_b"])
 
-    def random_init(self, seeds, x_sorted, *, margin: float = 0.1) -> None:
-        """Copy ``k`` from ``torch.Generator().manual_seed(seeds[k])``.
+    #: level-1 thresholds are drawn over the data range widened by this share of its length
+    init_margin = 0.1
 
-        In the ±1 convention: all inner weights ``N(0, 1)``; level-1 thresholds
-        ``−b/w`` uniform over the data range widened by ``margin`` of its length
-        on each side; a neuron with fan-in ``f`` gets bias ``N(0, f/4)``.
+    def init_copy(self, k, generator, lo, hi):
+        """In the ±1 convention: all inner weights ``N(0, 1)``; level-1 thresholds
+        ``−b/w`` uniform over the data range widened by :attr:`init_margin` of its
+        length on each side; a neuron with fan-in ``f`` gets bias ``N(0, f/4)``.
         Threshold networks get the equivalent 0/1 weights (``2w``, ``b − Σw``).
-        Amplitudes ``s ~ N(0, 1)``, output weights ``α ~ N(0, 1/width)``, ``ξ = 0``.
-        """
-        seeds = list(seeds)
-        if len(seeds) != self.n_models:
-            raise ValueError(f"need one seed per model ({self.n_models}), got {len(seeds)}")
-        lo, hi = float(np.min(x_sorted)), float(np.max(x_sorted))
-        pad = margin * max(hi - lo, 1e-12)
-        W = self.width
-        with torch.no_grad():
-            for k, seed in enumerate(seeds):
-                g = torch.Generator().manual_seed(int(seed))
-                w = torch.randn(W, self.sizes[0], generator=g, dtype=DTYPE)
-                a = (lo - pad) + (hi - lo + 2 * pad) * torch.rand(W, self.sizes[0], generator=g, dtype=DTYPE)
-                self.first_w[k] = w
-                self.first_b[k] = -w * a
-                layers = [(hw, hb) for hw, hb in zip(self.hidden_w, self.hidden_b)]
-                for hw, hb in layers + [(self.unit_w, self.unit_b)]:
-                    shape = hw.shape[1:]
-                    ww = torch.randn(shape, generator=g, dtype=DTYPE)
-                    bb = torch.randn(hb.shape[1:], generator=g, dtype=DTYPE) * 0.5 * np.sqrt(shape[-1])
-                    if self.activation == "threshold":
-                        ww, bb = 2 * ww, bb - ww.sum(-1)
-                    hw[k] = ww
-                    hb[k] = bb
-                self.alpha[k] = torch.randn(W, generator=g, dtype=DTYPE) / np.sqrt(W)
-                self.amplitude[k] = torch.randn(W, generator=g, dtype=DTYPE)
-                self.xi[k] = 0.0
+        Amplitudes ``s ~ N(0, 1)``, output weights ``α ~ N(0, 1/width)``."""
+        g, W = generator, self.width
+        pad = self.init_margin * max(hi - lo, 1e-12)
+        w = torch.randn(W, self.sizes[0], generator=g, dtype=DTYPE)
+        a = (lo - pad) + (hi - lo + 2 * pad) * torch.rand(W, self.sizes[0], generator=g, dtype=DTYPE)
+        self.first_w[k] = w
+        self.first_b[k] = -w * a
+        layers = [(hw, hb) for hw, hb in zip(self.hidden_w, self.hidden_b)]
+        for hw, hb in layers + [(self.unit_w, self.unit_b)]:
+            shape = hw.shape[1:]
+            ww = torch.randn(shape, generator=g, dtype=DTYPE)
+            bb = torch.randn(hb.shape[1:], generator=g, dtype=DTYPE) * 0.5 * np.sqrt(shape[-1])
+            if self.activation == "threshold":
+                ww, bb = 2 * ww, bb - ww.sum(-1)
+            hw[k] = ww
+            hb[k] = bb
+        self.alpha[k] = torch.randn(W, generator=g, dtype=DTYPE) / np.sqrt(W)
+        self.amplitude[k] = torch.randn(W, generator=g, dtype=DTYPE)
 
     def breakpoints(self) -> np.ndarray:
         """Level-1 thresholds ``−b/w`` of every unit (its possible jumps), shape (S, W, P_1); NaN if ``w = 0``."""
