@@ -730,10 +730,38 @@ def _cache_key(source: Path, parameters: Mapping[str, Any], profile: str, pkg_ha
     return digest.hexdigest()
 
 
+#: MathJax 3 files served with the book (from the PyPI package django-static-mathjax), so
+#: that math renders with no network; ``_config.yml`` points ``mathjax_path`` at them.
+MATHJAX_PARTS = ("tex-chtml.js", "input", "output", "ui", "a11y")
+
+
+def _copy_mathjax(staging: Path) -> None:
+    """Copy the MathJax parts the book needs into ``staging/_mathjax/mathjax``.
+
+    Not under ``_static``: Jupyter Book adds every script found there to every page.
+    Sphinx copies ``_mathjax/`` (an ``html_static_path``) into the HTML's ``_static/``.
+    """
+    try:
+        import mathjax
+    except ImportError:  # pragma: no cover - a dependency in requirements.txt
+        raise BookBuildError(
+            "MathJax is not installed: pip install django-static-mathjax (see requirements.txt)"
+        ) from None
+    source = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    target = staging / "_mathjax" / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    for part in MATHJAX_PARTS:
+        if (source / part).is_dir():
+            shutil.copytree(source / part, target / part)
+        else:
+            shutil.copy2(source / part, target / part)
+
+
 def _copy_book_files(root: Path, staging: Path, skip: set[Path]) -> None:
-    """Copy ``_config.yml``, ``_toc.yml`` and every file under ``book/`` except ``skip``."""
+    """Copy ``_config.yml``, ``_toc.yml``, MathJax and every file under ``book/`` except ``skip``."""
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(root / name, staging / name)
+    _copy_mathjax(staging)
     book = root / BOOK_DIR
     for path in sorted(book.rglob("*")):
         rel = path.relative_to(root)

@@ -32,7 +32,7 @@ from math import comb
 import cvxpy as cp
 import numpy as np
 from scipy.optimize import linprog
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .datasets import as_dataset
 from .dictionaries import build_dictionary

@@ -8,12 +8,13 @@ depend on which other seeds run beside it, and reruns give identical numbers.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .datasets import as_dataset
 from .lasso import check_beta
@@ -60,7 +61,7 @@ class AdamRuns:
 
 def train_adam(x, y=None, *, family, beta: float, width: int = 50, seeds=range(20),
                epochs: int = 5000, lr: float = 5e-3, log_every: int | None = None,
-               progress: bool = True, init=None) -> AdamRuns:
+               progress: bool | None = None, init=None) -> AdamRuns:
     """Train ``family`` networks with full-batch Adam on ``½‖f(X) − y‖² + R(θ)``.
 
     Parameters
@@ -78,8 +79,9 @@ def train_adam(x, y=None, *, family, beta: float, width: int = 50, seeds=range(2
         Adam learning rate.
     log_every : int, optional
         Record the objectives every this many epochs (default: about 200 records).
-    progress : bool
-        Show a tqdm progress bar.
+    progress : bool, optional
+        Show a tqdm progress bar on stderr (default: only when stderr is a terminal,
+        so notebooks and logs stay clean).
     init : callable(network, seeds, x_sorted), optional
         Initialization (default: the network's own seeded ``random_init``).
     """
@@ -102,6 +104,8 @@ def train_adam(x, y=None, *, family, beta: float, width: int = 50, seeds=range(2
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     history = []
     t0 = time.perf_counter()
+    if progress is None:
+        progress = sys.stderr.isatty()
     bar = tqdm(range(int(epochs)), desc=f"Adam {family} x{seeds.size}", disable=not progress,
                leave=False)
     for epoch in bar:
