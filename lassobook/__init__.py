@@ -28,6 +28,7 @@ _EXPORTS = {
     "fit_lasso": "lasso", "solve_lasso": "lasso",
     "train_adam": "training", "AdamRuns": "training",
     "tv_denoise": "tv",
+    "ConvexNet1D": "estimator",
 }
 
 __all__ = sorted(_EXPORTS)
