@@ -107,6 +107,26 @@ class Dictionary:
         return f"Dictionary({self.family}, n={self.data.n}, columns={self.size})"
 
 
+def _group_columns(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group equal columns of the integer matrix ``key`` (n, p).
+
+    Returns ``first`` (the lowest raw index of each group) and ``inverse`` (the
+    group of each column).  Columns are hashed to one integer each (random odd
+    weights, arithmetic mod 2^64) and grouped by ``np.unique`` on the hashes —
+    fast for millions of columns; exact equality is then checked, with a fall
+    back to sorting the columns themselves on a hash collision.
+    """
+    weights = np.random.default_rng(12345).integers(1, 2**62, size=key.shape[0]) | 1
+    with np.errstate(over="ignore"):
+        h = (key * weights[:, None]).sum(axis=0)
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if not np.array_equal(key[:, first[inverse]], key):  # a hash collision
+        _, first, inverse = np.unique(key.T, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+    return first, inverse
+
+
 def build_dictionary(data, family: "Family", *, prune: bool = True, rtol: float = 1e-10) -> Dictionary:
     """The dictionary of ``family`` on ``data``, with redundant columns removed.
 
@@ -115,31 +135,38 @@ def build_dictionary(data, family: "Family", *, prune: bool = True, rtol: float 
     data : Dataset or (x, y)
     family : Family
     prune : bool
-        Remove columns that vanish or are constant on the data and merge
-        columns that coincide on the data (the first label is kept; all are
-        recorded in ``aliases``).
+        Remove columns that are constant on the data (the free bias ``ξ``
+        absorbs them) and merge columns that coincide on the data *up to sign and
+        a constant* (the coefficient's sign and ``ξ`` absorb those): such columns
+        are the same neuron to the Lasso, and keeping both would only split one
+        neuron over two columns.  The first raw column of each group is kept; all
+        raw labels are recorded in ``aliases`` (a negated one with a leading "−").
     rtol : float
         Relative tolerance used to decide that two columns coincide.
     """
     data = data if isinstance(data, Dataset) else as_dataset(*data)
     params, labels = family.raw_dictionary(data)
-    matrix = evaluate_shapes(family, data.x, params).copy()
+    matrix = evaluate_shapes(family, data.x, params)
     if not prune:
-        return Dictionary(family, data, params, list(labels), [[l] for l in labels], matrix)
+        return Dictionary(family, data, params, list(labels), [[l] for l in labels],
+                          np.ascontiguousarray(matrix))
 
     scale = max(1.0, float(np.abs(matrix).max(initial=0.0)))
     centered = matrix - matrix.mean(axis=0, keepdims=True)
-    informative = np.abs(centered).max(axis=0) > rtol * scale
-    # Columns that coincide on the data: identical after rounding to the tolerance.
-    key = np.round(matrix / (rtol * 1e3 * scale)).astype(np.int64)
-    _, first, inverse = np.unique(key.T, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    informative = np.ptp(matrix, axis=0) > rtol * scale
+    # canonical sign: the first clearly nonzero entry of each centered column is positive
+    lead = np.argmax(np.abs(centered) > 1e3 * rtol * scale, axis=0)
+    sign = np.where(centered[lead, np.arange(centered.shape[1])] < 0, -1.0, 1.0)
+    key = np.round(centered * sign / (rtol * 1e3 * scale)).astype(np.int64)
+    first, inverse = _group_columns(key)
     keep = np.sort(first[informative[first]])
-    position = {int(k): i for i, k in enumerate(keep)}
-    aliases: list[list[str]] = [[] for _ in keep]
-    for raw, group in enumerate(inverse):
-        rep = int(first[group])
-        if rep in position:
-            aliases[position[rep]].append(labels[raw])
+    rep = first[inverse]  # representative raw column of every raw column
+    negated = sign != sign[rep]
+    order = np.argsort(rep, kind="stable")
+    starts = np.searchsorted(rep[order], keep)
+    ends = np.searchsorted(rep[order], keep, side="right")
+    named = np.array([("−" if n else "") + l for l, n in zip(labels, negated)], dtype=object)
+    aliases = [named[order[b:e]].tolist() for b, e in zip(starts, ends)]
     kept_params = {k: np.asarray(v)[keep] for k, v in params.items()}
-    return Dictionary(family, data, kept_params, [labels[k] for k in keep], aliases, matrix[:, keep])
+    return Dictionary(family, data, kept_params, [labels[k] for k in keep], aliases,
+                      np.ascontiguousarray(matrix[:, keep]))
