@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from joblib import Parallel, delayed, effective_n_jobs
 from tqdm import tqdm
 
 from .datasets import as_dataset
@@ -61,7 +62,7 @@ class AdamRuns:
 
 def train_adam(x, y=None, *, family, beta: float, width: int = 50, seeds=range(20),
                epochs: int = 5000, lr: float = 5e-3, log_every: int | None = None,
-               progress: bool | None = None, init=None) -> AdamRuns:
+               progress: bool | None = None, init=None, n_jobs: int | None = 1) -> AdamRuns:
     """Train ``family`` networks with full-batch Adam on ``½‖f(X) − y‖² + R(θ)``.
 
     Parameters
@@ -84,6 +85,11 @@ def train_adam(x, y=None, *, family, beta: float, width: int = 50, seeds=range(2
         so notebooks and logs stay clean).
     init : callable(network, seeds, x_sorted), optional
         Initialization (default: the network's own seeded ``random_init``).
+    n_jobs : int or None
+        Split the seeds into this many batches run in parallel by joblib (``-1``:
+        all cores).  Results do not depend on ``n_jobs``: every seed is
+        initialized from its own generator.  Inside
+        ``joblib.parallel_config(backend="dask")`` the batches run on a Dask cluster.
     """
     data = as_dataset(x, y)
     beta = check_beta(beta)
@@ -95,6 +101,14 @@ def train_adam(x, y=None, *, family, beta: float, width: int = 50, seeds=range(2
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr!r}")
     log_every = int(log_every or max(1, epochs // 200))
+    batches = min(seeds.size, effective_n_jobs(n_jobs))
+    if batches > 1:
+        runs = Parallel(n_jobs=batches)(
+            delayed(train_adam)(data, family=family, beta=beta, width=width, seeds=chunk,
+                                epochs=epochs, lr=lr, log_every=log_every, progress=False,
+                                init=init, n_jobs=1)
+            for chunk in np.array_split(seeds, batches))
+        return _concatenate(runs, family)
     net = family.network(width=width, n_models=seeds.size)
     if init is None:
         net.random_init(seeds, data.x_sorted)
@@ -121,3 +135,17 @@ def train_adam(x, y=None, *, family, beta: float, width: int = 50, seeds=range(2
     return AdamRuns(seeds=seeds, objectives=final, history=np.array(history), network=net,
                     epochs=int(epochs), lr=float(lr), width=int(width),
                     wall_time=time.perf_counter() - t0)
+
+
+def _concatenate(runs: list[AdamRuns], family) -> AdamRuns:
+    """Join seed batches into one :class:`AdamRuns` (networks concatenated along the model axis)."""
+    first = runs[0]
+    seeds = np.concatenate([r.seeds for r in runs])
+    net = family.network(width=first.width, n_models=seeds.size)
+    with torch.no_grad():
+        for name, param in net.named_parameters():
+            param.copy_(torch.cat([dict(r.network.named_parameters())[name] for r in runs]))
+    return AdamRuns(seeds=seeds, objectives=np.concatenate([r.objectives for r in runs]),
+                    history=np.concatenate([r.history for r in runs], axis=1), network=net,
+                    epochs=first.epochs, lr=first.lr, width=first.width,
+                    wall_time=max(r.wall_time for r in runs))
