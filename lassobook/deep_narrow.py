@@ -70,6 +70,8 @@ lassobook.certificate.certify : the dual search over the continuous chain family
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import time
 from itertools import combinations
 
@@ -356,18 +358,26 @@ class DeepNarrowReLU(Family):
         return f"DeepNarrowReLU(depth={self.depth}{extra})"
 
 
-def _labels(signs, j, k, depth) -> list[str]:
-    """Labels ``"s=+-+ j=(1,2,2) k=1"`` for all raw columns (one list comprehension)."""
-    D = signs.shape[0]
-    sign_code = ((signs > 0).astype(np.int64) * (2 ** np.arange(D))[:, None]).sum(axis=0)
-    sign_names = ["".join("+" if (c >> l) & 1 else "-" for l in range(D)) for c in range(2 ** D)]
-    n = int(j.max()) + 1 if j.size else 0
-    j_code = (j * (n ** np.arange(D))[:, None]).sum(axis=0)
-    j_names = [",".join(str((c // n ** l) % n + 1) for l in range(D)) for c in range(n ** D)]
-    if depth == 4:
-        return [f"s={sign_names[s]} j=({j_names[q]}) k={kk}"
-                for s, q, kk in zip(sign_code.tolist(), j_code.tolist(), k.tolist())]
-    return [f"s={sign_names[s]} j=({j_names[q]})" for s, q in zip(sign_code.tolist(), j_code.tolist())]
+class _ChainLabels(Sequence):
+    """Labels ``"s=+-+ j=(1,2,2) k=1"`` of the raw columns, made on demand (there are (2N)^(L-1)·2)."""
+
+    def __init__(self, signs, j, k, depth):
+        self._signs, self._j, self._k, self._depth = signs, j, k, depth
+
+    def __len__(self) -> int:
+        return self._j.shape[1]
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[n] for n in range(*i.indices(len(self)))]
+        signs = "".join("+" if s > 0 else "-" for s in self._signs[:, i])
+        label = f"s={signs} j=({','.join(str(int(q) + 1) for q in self._j[:, i])})"
+        return f"{label} k={int(self._k[i])}" if self._depth == 4 else label
+
+
+def _labels(signs, j, k, depth) -> Sequence:
+    """The raw columns' labels (a lazy sequence)."""
+    return _ChainLabels(signs, j, k, depth)
 
 
 # ---------------------------------------------------------------------- parallel network

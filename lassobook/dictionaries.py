@@ -14,6 +14,7 @@ each kept column, every raw label it stands for (:attr:`Dictionary.aliases`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -59,8 +60,9 @@ class Dictionary:
         ``orientation``).
     labels : list of str, length p
         A readable name per column, e.g. ``"relu(+(x - 2))"``.
-    aliases : list of list of str, length p
-        All raw labels that give this column on the data (the first is ``labels[k]``).
+    aliases : sequence of list of str, length p
+        All raw labels that give this column on the data (the first is ``labels[k]``;
+        see :class:`AliasTable`).
     matrix : ndarray of shape (n, p)
         The columns evaluated at the training points, in the caller's order.
     """
@@ -69,7 +71,7 @@ class Dictionary:
     data: Dataset
     params: dict[str, np.ndarray]
     labels: list[str]
-    aliases: list[list[str]] = field(repr=False)
+    aliases: Sequence = field(repr=False)
     matrix: np.ndarray = field(repr=False)
 
     def __len__(self) -> int:
@@ -105,6 +107,30 @@ class Dictionary:
 
     def __repr__(self) -> str:
         return f"Dictionary({self.family}, n={self.data.n}, columns={self.size})"
+
+
+class AliasTable(Sequence):
+    """The raw labels behind each kept column, built on demand.
+
+    ``table[c]`` lists the raw labels merged into column ``c`` (its own first; a
+    raw column equal to it up to sign is marked with a leading "−").  Raw
+    dictionaries reach millions of columns, so the strings are made only for the
+    columns someone looks at.
+    """
+
+    def __init__(self, labels, members: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                 negated: np.ndarray):
+        self._labels, self._members, self._negated = labels, members, negated
+        self._starts, self._ends = starts, ends
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, c):
+        if isinstance(c, slice):
+            return [self[i] for i in range(*c.indices(len(self)))]
+        raw = self._members[self._starts[c]:self._ends[c]]
+        return [("−" if self._negated[i] else "") + self._labels[i] for i in raw]
 
 
 def _group_columns(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,8 +191,7 @@ def build_dictionary(data, family: "Family", *, prune: bool = True, rtol: float 
     order = np.argsort(rep, kind="stable")
     starts = np.searchsorted(rep[order], keep)
     ends = np.searchsorted(rep[order], keep, side="right")
-    named = np.array([("−" if n else "") + l for l, n in zip(labels, negated)], dtype=object)
-    aliases = [named[order[b:e]].tolist() for b, e in zip(starts, ends)]
+    aliases = AliasTable(labels, order, starts, ends, negated)
     kept_params = {k: np.asarray(v)[keep] for k, v in params.items()}
     return Dictionary(family, data, kept_params, [labels[k] for k in keep], aliases,
                       np.ascontiguousarray(matrix[:, keep]))
