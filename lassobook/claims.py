@@ -1,0 +1,167 @@
+"""Claims of the paper and findings of this book, each checked by a notebook.
+
+A chapter calls :func:`check` where it establishes a claim: the check records
+what was measured and the verdict in the executed notebook (as a JSON output of
+its own MIME type) and then asserts, so a failed check still fails the build.
+``lassobook build`` collects the records of every executed notebook and writes
+the *Claims and checks* page from them (:func:`claims_table`) — the page is
+generated, never typed.
+
+:data:`PAPER_CLAIMS` lists the paper's claims (NOTES §3–8); one that no
+notebook checks appears as "not covered yet".
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+__all__ = ["CLAIM_MIME", "PAPER_CLAIMS", "check", "collect_claims", "claims_table"]
+
+CLAIM_MIME = "application/vnd.lassobook.claim+json"
+
+#: key -> (section of NOTES, the paper's claim in one line)
+PAPER_CLAIMS: dict[str, tuple[str, str]] = {
+    "two_layer.lasso": ("§3", "Two-layer ReLU, leaky ReLU, absolute-value, threshold and sign networks "
+                              "are Lasso models over data-point features"),
+    "two_layer.tv": ("§3", "Two-layer threshold networks are TV denoising with weight β; sign with β/2"),
+    "deep_narrow.lasso": ("§4", "Deep narrow ReLU networks (L = 3, 4) are Lasso models over the (s, j, k) "
+                                "dictionary"),
+    "deep_narrow.same_optimum": ("§4", "L = 3 and L = 4 optima coincide; reflection columns do not lower it"),
+    "deep_narrow.sparser": ("§4, §8", "Reflection features give sparser optimal networks (Fig. 3: one neuron "
+                                      "ramp(5, 8), 8 = 2·4 − 0)"),
+    "fig3.min_norm": ("§8", "The networks drawn in Fig. 3 are the minimum-norm solutions for L = 2, 3, 4"),
+    "fig2.kink_at_reflection": ("§8", "Fig. 2: a 4-layer net trained with Adam puts its kink at the "
+                                      "reflection 2·x₂ − x₁"),
+    "adam.finds_reflections": ("§8", "Adam from random initialization finds reflection kinks"),
+    "abs3.lasso": ("§5", "Three-layer absolute-value networks are Lasso models"),
+    "abs3.reflections_incomplete": ("§5", "Reflection features alone are not a complete dictionary for "
+                                          "3-layer abs networks"),
+    "abs3.midpoints_complete": ("§5", "Adding midpoint features makes the 3-layer abs dictionary complete"),
+    "abs4.reflections_of_reflections": ("§5", "4-layer abs networks: the arrangement's vertices "
+                                              "('reflections of reflections') are a complete dictionary"),
+    "sign.rectangular_switches": ("§6", "A rectangular sign unit realizes exactly the patterns with ≤ m₁ "
+                                        "switches"),
+    "sign.tree_switches": ("§6", "A tree sign unit realizes exactly the patterns with ≤ Π m_l switches"),
+    "sign.linf": ("§6", "With K ≥ N − 1 switches the sign Lasso is the ℓ∞ (clipping) problem"),
+    "landscape.polytope": ("§7", "Fitted values are unique; the optimal networks are the points of a "
+                                 "polytope"),
+}
+
+
+@dataclass
+class ClaimRecord:
+    key: str
+    statement: str
+    passed: bool
+    verdict: str
+    measured: dict
+    source: str
+    notebook: str = ""
+
+
+def _plain(value):
+    """JSON-friendly scalars (numpy numbers, tuples)."""
+    if hasattr(value, "item") and callable(value.item):
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def check(key: str, passed: bool, *, measured: dict, verdict: str = "reproduced",
+          statement: str | None = None) -> None:
+    """Record the check of claim ``key`` in the executed notebook, then assert it.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`PAPER_CLAIMS`, or a new key for a finding of this book
+        (then ``statement`` is required).
+    passed : bool
+        Whether the computation confirmed what ``verdict`` says.
+    measured : dict
+        The numbers that decide it (objective gaps, certificate ratios, counts…).
+    verdict : str
+        "reproduced", or "differs: <how>" when our computation contradicts the paper.
+    statement : str, optional
+        The claim in one line (defaults to the paper's, from :data:`PAPER_CLAIMS`).
+    """
+    if statement is None:
+        if key not in PAPER_CLAIMS:
+            raise ValueError(f"claim {key!r} is not a paper claim: give its statement")
+        statement = PAPER_CLAIMS[key][1]
+    source = PAPER_CLAIMS[key][0] if key in PAPER_CLAIMS else "this book"
+    record = {"key": key, "statement": statement, "passed": bool(passed), "verdict": verdict,
+              "measured": _plain(measured), "source": source}
+    try:
+        from IPython.display import display
+
+        mark = "✔" if passed else "✘"
+        display({CLAIM_MIME: record, "text/plain": f"{mark} [{key}] {verdict}: {record['measured']}"},
+                raw=True)
+    except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+        pass
+    assert passed, f"claim {key!r} failed its check: {record['measured']}"
+
+
+def collect_claims(notebooks: dict[str, object]) -> list[ClaimRecord]:
+    """Every claim record in the executed notebooks (``{name: nbformat notebook}``)."""
+    out = []
+    for name, nb in notebooks.items():
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if CLAIM_MIME in data:
+                    rec = data[CLAIM_MIME]
+                    rec = json.loads(rec) if isinstance(rec, str) else dict(rec)
+                    out.append(ClaimRecord(notebook=name, **rec))
+    return out
+
+
+def _cell(text) -> str:
+    return html.escape(str(text)).replace("|", "&#124;")
+
+
+def claims_table(records: list[ClaimRecord]) -> str:
+    """The *Claims and checks* table (MyST markdown): paper claims first, then the book's findings.
+
+    A failed check is shown red; a paper claim no notebook checks is "not covered yet".
+    """
+    rows = ["| claim | source | checked in | measured | verdict |", "|---|---|---|---|---|"]
+    by_key: dict[str, list[ClaimRecord]] = {}
+    for rec in records:
+        by_key.setdefault(rec.key, []).append(rec)
+    keys = list(PAPER_CLAIMS) + sorted(k for k in by_key if k not in PAPER_CLAIMS)
+    for key in keys:
+        recs = by_key.get(key, [])
+        source, statement = PAPER_CLAIMS.get(key, ("this book", recs[0].statement if recs else key))
+        if not recs:
+            rows.append(f"| {_cell(statement)} | {source} | — | — | not covered yet |")
+            continue
+        for rec in recs:
+            measured = "; ".join(f"{k} = {_format(v)}" for k, v in rec.measured.items())
+            verdict = _cell(rec.verdict)
+            if not rec.passed:
+                verdict = f'<span style="color:#c62828;font-weight:bold">check failed: {verdict}</span>'
+            elif rec.verdict.startswith("differs"):
+                verdict = f'<span style="color:#e65100">{verdict}</span>'
+            else:
+                verdict = f'<span style="color:#2e7d32">{verdict}</span>'
+            link = f"[{rec.notebook}]({rec.notebook}.ipynb)"
+            rows.append(f"| {_cell(rec.statement)} | {source} | {link} | {_cell(measured)} | {verdict} |")
+    return "\n".join(rows) + "\n"
+
+
+def _format(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_format(v) for v in value) + "]"
+    return str(value)
