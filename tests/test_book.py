@@ -8,6 +8,7 @@ couple of seconds. The ``slow`` test builds the real book with the quick profile
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -282,3 +283,29 @@ def test_build_real_book_quick():
         assert "<img" in page.read_text(encoding="utf-8"), f"{page} has no figure"
     for doc in book.toc_documents(REPO):
         assert (REPO / "_build" / "html" / doc.relative_to(REPO).with_suffix(".html")).is_file()
+
+
+@pytest.mark.slow
+def test_built_book_in_headless_chromium_offline():
+    """Each page opened offline in Chromium: math typeset, images load, no failed request, no console error."""
+    from lassobook.browser import check_page, find_chromium
+
+    if find_chromium() is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing on CI: .ci/run installs the Debian package 'chromium'")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    html = REPO / "_build" / "html"
+    if not (html / "index.html").is_file():
+        book.build_book("quick", root=REPO, warnings_as_errors=True, progress=False)
+    shots = html / "screenshots"
+    shots.mkdir(exist_ok=True)
+    pages = [html / doc.relative_to(REPO).with_suffix(".html") for doc in book.toc_documents(REPO)]
+    for page in pages:
+        shot = shots / f"{page.stem}.png" if page.stem in ("two_layer", "claims") else None
+        report = check_page(page, screenshot=shot)
+        assert report.ok, str(report)
+        if page.stem in ("two_layer", "intro", "deep_narrow"):
+            assert report.math_containers > 10, str(report)
+    claims = (html / "book" / "claims.html").read_text(encoding="utf-8")
+    assert "check failed" not in claims and claims.count("reproduced") >= 5
+    assert (shots / "two_layer.png").is_file() and (shots / "claims.png").is_file()
