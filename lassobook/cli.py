@@ -147,9 +147,15 @@ examples:
   lassobook fit data.csv --x x --y y --activation relu --beta 0.01 --out fit-relu
   lassobook fit data.csv --x t --y level --activation leaky_relu --rho 0.2 --beta 0.1 --out out
   lassobook fit data.csv --x x --y y --activation sign --beta 0.5 --min-norm --out out
+  lassobook fit data.csv --x x --y y --activation relu --depth 4 --beta 0.01 --out out
+  lassobook fit data.csv --x x --y y --activation abs --depth 3 --beta 0.1 --out out \\
+      --adam-seeds 20 --adam-epochs 20000 --n-jobs 2
+  lassobook fit data.csv --x x --y y --activation sign --depth 4 --beta 0.1 --out out \\
+      --architecture tree --widths 2 2
 
-Activations: relu, leaky_relu, abs, threshold, sign (depth 2); deeper families
-as they are supported (an unsupported combination is an error, exit code 2).
+Families: relu, leaky_relu, abs, threshold, sign at depth 2; relu at depth 3
+and 4 (deep narrow chains); abs at depth 3; sign and threshold at any depth
+(rectangular or tree, --widths). Another combination is an error, exit code 2.
 Writes DIR/fit.json (objective, certified, max_dual_violation, neurons with
 their kinks and coefficients, ...) and DIR/fit.png (data, network, kinks).
 """
@@ -164,7 +170,10 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
     try:
         data = read_csv(args.data, args.x, args.y)
-        family = get_family(args.activation, args.depth, args.architecture, rho=args.rho)
+        family = get_family(args.activation, args.depth, args.architecture, rho=args.rho,
+                            widths=None if args.widths is None else tuple(args.widths))
+        if args.adam_seeds < 0 or args.adam_epochs < 1:
+            raise ValueError("--adam-seeds must be >= 0 and --adam-epochs >= 1")
         beta = check_beta(args.beta)
     except ValueError as exc:
         raise book.BookInputError(str(exc)) from None
@@ -176,6 +185,20 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     cert = fit.certificate()
     record = fit.summary(cert)
     record["data"] = {"file": str(args.data), "x": args.x, "y": args.y}
+    runs = None
+    if args.adam_seeds:
+        from .training import train_adam
+
+        runs = train_adam(data, family=family, beta=beta, width=args.adam_width,
+                          seeds=range(args.adam_seeds), epochs=args.adam_epochs, lr=args.adam_lr,
+                          progress=not args.quiet, n_jobs=args.n_jobs)
+        gaps = runs.gaps(fit.objective)
+        record["adam"] = {
+            "seeds": args.adam_seeds, "epochs": args.adam_epochs, "width": args.adam_width,
+            "lr": args.adam_lr, "objectives": runs.objectives.tolist(),
+            "relative_gaps": gaps.tolist(), "best_gap": float(gaps.min()),
+            "below_optimum": int((gaps < -1e-6).sum()), "wall_time_s": runs.wall_time,
+        }
 
     import json
 
@@ -192,11 +215,21 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     fig, ax = plt.subplots(figsize=(6, 3.6))
     verdict = "certified" if cert.certified else "NOT certified"
     plot_fit(fit, ax, title=f"{family}, beta={beta:g}: {fit.support.size} units, {verdict}")
+    if runs is not None:
+        from .plotting import plot_network
+
+        plot_network(runs.network, data, ax, model=runs.best(),
+                     label=f"best of {args.adam_seeds} Adam runs (gap {runs.gaps(fit.objective).min():.1e})")
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "fit.png", dpi=120)
     plt.close(fig)
-    print(f"objective {fit.objective:.12g}, {fit.support.size} units, {verdict} "
-          f"(max |λᵀg|/β = {cert.ratio:.8f})")
+    if not args.quiet:
+        print(f"objective {fit.objective:.12g}, {fit.support.size} units, {verdict} "
+              f"(max |λᵀg|/β = {cert.ratio:.8f})")
+        if runs is not None:
+            print(f"Adam, {args.adam_seeds} seeds: best relative gap {record['adam']['best_gap']:.2e}, "
+                  f"{record['adam']['below_optimum']} below the optimum")
     print(f"written: {out / 'fit.json'}, {out / 'fit.png'}")
     return 0
 
@@ -218,8 +251,20 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--architecture", default=None, metavar="NAME",
                    help="architecture for deep families (default: parallel)")
     p.add_argument("--rho", type=float, default=0.1, help="leaky ReLU slope (default 0.1)")
+    p.add_argument("--widths", type=int, nargs="+", default=None, metavar="M",
+                   help="hidden widths of deep sign/threshold networks")
     p.add_argument("--beta", required=True, type=float, metavar="B", help="regularization strength > 0")
     p.add_argument("--min-norm", action="store_true", help="minimum-l2-norm optimal solution")
+    p.add_argument("--solver", default="dense", choices=["dense"],
+                   help="dense: the full dictionary with cvxpy + Clarabel (default)")
+    p.add_argument("--adam-seeds", type=int, default=0, metavar="K",
+                   help="also train K Adam runs from random seeds and report their gaps")
+    p.add_argument("--adam-epochs", type=int, default=5000, metavar="E", help="Adam steps (default 5000)")
+    p.add_argument("--adam-width", type=int, default=50, metavar="M", help="units per Adam network (default 50)")
+    p.add_argument("--adam-lr", type=float, default=5e-3, metavar="LR", help="Adam learning rate (default 5e-3)")
+    p.add_argument("--n-jobs", type=int, default=1, metavar="J",
+                   help="joblib workers for the Adam seeds (-1: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(func=_cmd_fit)
 

@@ -56,3 +56,24 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, conte
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
     assert not out.exists()
+
+
+def test_fit_with_adam_seeds_reports_gaps_none_below_the_optimum(tmp_path):
+    data = _csv(tmp_path / "d.csv", "x,y\n0,0\n2,0\n6,3\n7,3\n")
+    out = tmp_path / "out"
+    assert main(["fit", str(data), "--x", "x", "--y", "y", "--activation", "relu", "--beta", "0.1",
+                 "--adam-seeds", "3", "--adam-epochs", "300", "--quiet", "--out", str(out)]) == 0
+    record = json.loads((out / "fit.json").read_text())
+    assert len(record["adam"]["objectives"]) == 3
+    assert record["adam"]["below_optimum"] == 0 and record["adam"]["best_gap"] >= -1e-6
+
+
+@pytest.mark.parametrize("args", [["--activation", "relu", "--depth", "4"], ["--activation", "abs", "--depth", "3"],
+                                  ["--activation", "sign", "--depth", "4", "--architecture", "tree",
+                                   "--widths", "2", "2"]])
+def test_fit_covers_the_deep_families(tmp_path, args):
+    data = _csv(tmp_path / "d.csv", "x,y\n0,0\n2,0\n6,3\n7,3\n4,1\n")
+    out = tmp_path / "out"
+    assert main(["fit", str(data), "--x", "x", "--y", "y", "--beta", "0.1", "--quiet", "--out", str(out), *args]) == 0
+    record = json.loads((out / "fit.json").read_text())
+    assert record["certified"] and record["depth"] == int(args[args.index("--depth") + 1])
