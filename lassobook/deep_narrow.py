@@ -460,7 +460,7 @@ class DeepNarrowNet(ParallelNetwork):
 
 
 # ---------------------------------------------------------------------- the authors' network
-class AuthorsNet(ParallelNetwork):
+class AuthorsNet(DeepNarrowNet):
     r"""The authors' deep narrow architecture (``DeepNarrowNet1D`` with ``par=False``).
 
     ``L − 2`` **shared** width-1 ReLU layers ``h_{l+1} = (v_l h_l + c_l)_+``
@@ -481,7 +481,9 @@ class AuthorsNet(ParallelNetwork):
     """
 
     def __init__(self, depth: int, width: int, n_models: int = 1):
-        super().__init__(width, n_models)
+        # Same forward pass and penalty as the parallel chains: only the shared
+        # layers' shape differs, (n_models, 1), which broadcasts over the units.
+        ParallelNetwork.__init__(self, width, n_models)
         if depth < 2:
             raise ValueError(f"depth must be at least 2, got {depth!r}")
         self.depth = int(depth)
@@ -492,21 +494,6 @@ class AuthorsNet(ParallelNetwork):
         setattr(self, f"w{self.depth - 1}", nn.Parameter(torch.ones(wide, dtype=DTYPE)))
         setattr(self, f"b{self.depth - 1}", nn.Parameter(torch.zeros(wide, dtype=DTYPE)))
         self.alpha = nn.Parameter(torch.zeros(wide, dtype=DTYPE))
-
-    @property
-    def weights(self) -> list:
-        return [getattr(self, f"w{l}") for l in range(1, self.depth)] + [self.alpha]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = x[None, None, :]
-        for l in range(1, self.depth):
-            w, b = getattr(self, f"w{l}"), getattr(self, f"b{l}")
-            h = torch.relu(w[:, :, None] * h + b[:, :, None])
-        return torch.einsum("sm,smn->sn", self.alpha, h) + self.xi[:, None]
-
-    def penalty(self, beta: float) -> torch.Tensor:
-        L = self.depth
-        return (beta / L) * sum((w.abs() ** L).sum(dim=1) for w in self.weights)
 
     def authors_loss(self, x, y, beta: float) -> torch.Tensor:
         """The authors' training loss ``‖f − y‖² + (β/L) Σ w^L`` (signed powers), shape (n_models,).
