@@ -29,6 +29,7 @@ _EXPORTS = {
     "train_adam": "training", "AdamRuns": "training",
     "tv_denoise": "tv",
     "ConvexNet1D": "estimator",
+    "fit_structured": "structured",
 }
 
 __all__ = sorted(_EXPORTS)
