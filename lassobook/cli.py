@@ -172,13 +172,24 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         data = read_csv(args.data, args.x, args.y)
         family = get_family(args.activation, args.depth, args.architecture, rho=args.rho,
                             widths=None if args.widths is None else tuple(args.widths))
+        if args.solver == "structured" and args.min_norm:
+            raise ValueError("--min-norm needs --solver dense")
+        if args.solver == "structured":
+            from .structured import structured_oracle
+
+            structured_oracle(family, data)   # a family without an oracle is bad input
         if args.adam_seeds < 0 or args.adam_epochs < 1:
             raise ValueError("--adam-seeds must be >= 0 and --adam-epochs >= 1")
         beta = check_beta(args.beta)
     except ValueError as exc:
         raise book.BookInputError(str(exc)) from None
     try:
-        fit = fit_lasso(data, family=family, beta=beta, min_norm=args.min_norm)
+        if args.solver == "structured":
+            from .structured import fit_structured
+
+            fit = fit_structured(data, family=family, beta=beta)
+        else:
+            fit = fit_lasso(data, family=family, beta=beta, min_norm=args.min_norm)
     except SolverError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -255,8 +266,9 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
                    help="hidden widths of deep sign/threshold networks")
     p.add_argument("--beta", required=True, type=float, metavar="B", help="regularization strength > 0")
     p.add_argument("--min-norm", action="store_true", help="minimum-l2-norm optimal solution")
-    p.add_argument("--solver", default="dense", choices=["dense"],
-                   help="dense: the full dictionary with cvxpy + Clarabel (default)")
+    p.add_argument("--solver", default="dense", choices=["dense", "structured"],
+                   help="dense: the full dictionary with cvxpy + Clarabel (default); structured: "
+                        "working sets and prefix-sum oracles, for large data")
     p.add_argument("--adam-seeds", type=int, default=0, metavar="K",
                    help="also train K Adam runs from random seeds and report their gaps")
     p.add_argument("--adam-epochs", type=int, default=5000, metavar="E", help="Adam steps (default 5000)")

@@ -22,7 +22,7 @@ from .lasso import check_beta, fit_lasso
 
 __all__ = ["ConvexNet1D", "EXPECTED_FAILED_CHECKS"]
 
-SOLVERS = ("dense",)
+SOLVERS = ("dense", "structured")
 
 _MULTI = ("the check fits on X with several features; ConvexNet1D is a model of one input "
           "feature and rejects other shapes with a ValueError")
@@ -73,8 +73,10 @@ class ConvexNet1D(RegressorMixin, BaseEstimator):
         For deep families ("parallel"; "rectangular" or "tree" for sign networks).
     beta : float, default=0.01
         Weight-decay strength β > 0 of the training problem.
-    solver : {"dense"}, default="dense"
-        "dense": the full dictionary and cvxpy + Clarabel.
+    solver : {"dense", "structured"}, default="dense"
+        "dense": the full dictionary and cvxpy + Clarabel; "structured": the
+        working-set solver of :mod:`lassobook.structured` (no dense dictionary,
+        for large n; certified over the full dictionary).
     rho : float, default=0.1
         Leaky ReLU slope.
     widths : tuple of int or None, default=None
@@ -125,7 +127,14 @@ class ConvexNet1D(RegressorMixin, BaseEstimator):
         beta = check_beta(self.beta)
         X, y = validate_data(self, _as_column(X), y, dtype=np.float64, y_numeric=True)
         data = as_dataset(_single_feature(X), y)
-        fit = fit_lasso(data, family=family, beta=beta, min_norm=self.min_norm)
+        if self.solver == "structured":
+            if self.min_norm:
+                raise ValueError("min_norm=True needs the dense solver (solver='dense')")
+            from .structured import fit_structured
+
+            fit = fit_structured(data, family=family, beta=beta)
+        else:
+            fit = fit_lasso(data, family=family, beta=beta, min_norm=self.min_norm)
         self.fit_ = fit
         self.objective_ = fit.objective
         self.certificate_ = fit.certificate()

@@ -77,3 +77,15 @@ def test_fit_covers_the_deep_families(tmp_path, args):
     assert main(["fit", str(data), "--x", "x", "--y", "y", "--beta", "0.1", "--quiet", "--out", str(out), *args]) == 0
     record = json.loads((out / "fit.json").read_text())
     assert record["certified"] and record["depth"] == int(args[args.index("--depth") + 1])
+
+
+def test_fit_structured_solver_and_its_errors(tmp_path, capsys):
+    data = _csv(tmp_path / "d.csv", "x,y\n0,0\n2,0\n6,3\n7,3\n4,1\n")
+    out = tmp_path / "out"
+    base = ["fit", str(data), "--x", "x", "--y", "y", "--beta", "0.1", "--quiet", "--solver", "structured"]
+    assert main(base + ["--activation", "relu", "--depth", "4", "--out", str(out)]) == 0
+    assert json.loads((out / "fit.json").read_text())["certified"]
+    with pytest.raises(SystemExit) as info:
+        main(base + ["--activation", "relu", "--min-norm", "--out", str(tmp_path / "no")])
+    assert info.value.code == 2 and "needs --solver dense" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()

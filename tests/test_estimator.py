@@ -76,3 +76,15 @@ def test_predict_before_fit_is_an_error():
 
     with pytest.raises(NotFittedError):
         ConvexNet1D().predict(X)
+
+
+def test_structured_solver_matches_dense_through_the_estimator():
+    x = np.sort(np.random.default_rng(3).uniform(0, 5, 40))
+    y = np.sin(x)
+    dense = ConvexNet1D(depth=3, beta=0.05).fit(x, y)
+    structured = ConvexNet1D(depth=3, beta=0.05, solver="structured").fit(x, y)
+    assert structured.certificate_.certified
+    assert np.isclose(structured.objective_, dense.objective_, rtol=1e-8)
+    assert np.allclose(structured.predict(x), dense.predict(x), atol=1e-5)
+    with pytest.raises(ValueError, match="needs the dense solver"):
+        ConvexNet1D(solver="structured", min_norm=True).fit(x, y)
