@@ -38,7 +38,9 @@ from .datasets import as_dataset
 from .dictionaries import build_dictionary
 from .lasso import CLARABEL_SETTINGS, LassoFit, LassoSolution, SolverError, check_beta, lasso_objective
 
-__all__ = ["OptimalSet", "optimal_set", "vertex_solution", "PathPoint", "regularization_path", "min_l1_interpolation"]
+__all__ = ["OptimalSet", "optimal_set", "vertex_solution", "PathPoint", "regularization_path", "min_l1_interpolation",
+           "InterpolationSet", "interpolation_set", "off_data_columns", "path_sparsity", "TightKinks",
+           "tight_kinks", "RUN_CLASSES", "RunClasses", "classify_runs", "plot_optimal_network", "plot_path"]
 
 
 @dataclass
@@ -268,3 +270,393 @@ def min_l1_interpolation(x, y=None, *, family) -> PathPoint:
     return PathPoint(beta=0.0, objective=float(np.abs(zv).sum()), l1_norm=float(np.abs(zv).sum()),
                      training_error=float(0.5 * np.sum((A @ zv + xi - yv) ** 2)),
                      n_neurons=int(support.size), kinks=kinks, z=zv, xi=xi)
+
+
+# ---------------------------------------------------------------------- the β → 0 polytope
+@dataclass
+class InterpolationSet:
+    r"""The ``β → 0`` limit of the optimal set: every minimum-ℓ1 interpolating ``z``.
+
+    As ``β → 0`` the Lasso tends to basis pursuit, ``min ‖z‖₁`` subject to
+    ``Az + ξ1 = y``.  For *any* optimal dual vector ``λ`` of that linear program
+    (``1ᵀλ = 0``, ``|A_kᵀλ| ≤ 1``, ``yᵀλ = ‖z*‖₁``) complementary slackness gives the
+    whole solution set exactly:
+
+    .. math:: \{ z : z_k = 0\ (k \notin E),\ s_k z_k \ge 0,\ A_c z = y_c \},\qquad
+              E = \{k : |A_k^\top\lambda| = 1\},\ s_k = A_k^\top\lambda ,
+
+    since on it ``‖z‖₁ = λᵀAz = λᵀy``.  No tolerance on a small ``β`` is involved:
+    the polytope comes from one exact LP (HiGHS) and the linear algebra of ``A_E``.
+
+    Attributes
+    ----------
+    dictionary : Dictionary
+    l1 : float
+        The minimum ``‖z‖₁`` of an interpolating network.
+    dual : ndarray of shape (n,)
+        The LP's dual vector ``λ``.
+    equicorrelation, signs, rank : as in :class:`OptimalSet` (with ``β = 1``).
+    vertices : ndarray of shape (V, p)
+        The extreme points found (zeros off ``E``).
+    xi : ndarray of shape (V,)
+        The output bias of each vertex.
+    exhaustive : bool
+        Every basis of ``A_E`` was enumerated.
+
+    See Also
+    --------
+    optimal_set : the same for a solved Lasso at ``β > 0``.
+    lassobook.deep_narrow.basis_pursuit : the linear program.
+    """
+
+    dictionary: object
+    l1: float
+    dual: np.ndarray = field(repr=False)
+    equicorrelation: np.ndarray = field(repr=False)
+    signs: np.ndarray = field(repr=False)
+    rank: int
+    vertices: np.ndarray = field(repr=False)
+    xi: np.ndarray = field(repr=False)
+    exhaustive: bool = False
+
+    def __len__(self) -> int:
+        return self.vertices.shape[0]
+
+    def sparsest(self) -> np.ndarray:
+        """Indices (into ``vertices``) of the vertices with the fewest nonzeros."""
+        nnz = (self.vertices != 0).sum(axis=1)
+        return np.flatnonzero(nnz == nnz.min())
+
+    def contains(self, z, atol: float = 1e-8) -> bool:
+        """Is ``z`` (shape (p,)) a minimum-ℓ1 interpolating solution (to ``atol``)?"""
+        z = np.asarray(z, dtype=np.float64)
+        A = self.dictionary.matrix
+        y = self.dictionary.data.y
+        r = A @ z + float(np.mean(y - A @ z)) - y
+        return bool(np.abs(r).max() <= atol * max(1.0, np.abs(y).max())
+                    and abs(np.abs(z).sum() - self.l1) <= atol * max(1.0, self.l1))
+
+    def min_norm(self) -> np.ndarray:
+        """The minimum-ℓ2-norm point of the set (a convex QP, Clarabel), shape (p,)."""
+        D = self.dictionary
+        E, s = self.equicorrelation, self.signs
+        A = D.matrix
+        Ac = A - A.mean(axis=0)
+        yc = D.data.y - D.data.y.mean()
+        if E.size == 0:  # constant data: z = 0 is the only solution
+            return np.zeros(A.shape[1])
+        w = cp.Variable(E.size)
+        problem = cp.Problem(cp.Minimize(cp.sum_squares(w)), [(Ac[:, E] * s) @ w == yc, w >= 0])
+        problem.solve(solver=cp.CLARABEL, **CLARABEL_SETTINGS)
+        if problem.status != cp.OPTIMAL:
+            raise SolverError(f"Clarabel did not solve the minimum-norm problem: status {problem.status!r}")
+        z = np.zeros(A.shape[1])
+        z[E] = s * np.maximum(np.asarray(w.value), 0.0)
+        return z
+
+    def fit_of(self, z, beta: float) -> LassoFit:
+        """A :class:`LassoFit` holding ``z`` (shape (p,)), its bias and its Lasso objective at ``beta``."""
+        D = self.dictionary
+        A, y = D.matrix, D.data.y
+        z = np.asarray(z, dtype=np.float64)
+        xi = float(np.mean(y - A @ z))
+        beta = check_beta(beta)
+        sol = LassoSolution(z=z, xi=xi, objective=lasso_objective(A, y, z, xi, beta),
+                            residual=y - A @ z - xi, status="interpolation", beta=beta)
+        return LassoFit(D.data, D.family, beta, D, sol, zero_tol=1e-9)
+
+    def fits(self, beta: float = 1e-7) -> list[LassoFit]:
+        """One :class:`LassoFit` per vertex (objective evaluated at ``beta``)."""
+        return [self.fit_of(z, beta) for z in self.vertices]
+
+
+def _polytope_vertices(B, target, *, n_random, seed, max_bases, accept):
+    """Vertices of ``{w ≥ 0 : Bw = target}`` by basis enumeration (if at most ``max_bases``
+    bases) and by LPs with random objectives; ``accept(w)`` filters candidates."""
+    m = B.shape[1]
+    scale = max(1.0, np.abs(target).max())
+    rank = int(np.linalg.matrix_rank(B, tol=1e-9 * max(1.0, np.abs(B).max()))) if m else 0
+    found = []
+
+    def keep(w):
+        if w is None or (w < -1e-9 * scale).any() or np.abs(B @ w - target).max() > 1e-8 * scale:
+            return
+        w = np.where(np.abs(w) < 1e-11 * scale, 0.0, np.maximum(w, 0.0))
+        if accept(w):
+            found.append(w)
+
+    exhaustive = m == 0 or comb(m, rank) <= max_bases
+    if exhaustive and m:
+        for S in itertools.combinations(range(m), rank):
+            BS = B[:, S]
+            if np.linalg.matrix_rank(BS) < rank:
+                continue
+            w_S, *_ = np.linalg.lstsq(BS, target, rcond=None)
+            w = np.zeros(m)
+            w[list(S)] = w_S
+            keep(w)
+    rng = np.random.default_rng(seed)
+    for _ in range(n_random if m else 0):
+        res = linprog(rng.standard_normal(m), A_eq=B, b_eq=target, bounds=(0, None), method="highs")
+        keep(res.x if res.status == 0 else None)
+    if m == 0 and np.abs(target).max(initial=0.0) <= 1e-8 * scale:
+        found.append(np.zeros(0))  # nothing is tight and nothing to fit: z = 0
+    if not found:
+        return np.zeros((0, m)), rank, bool(exhaustive)
+    F = np.array(found)
+    _, first = np.unique(np.round(F / max(1.0, np.abs(F).max(initial=0.0)), 7), axis=0, return_index=True)
+    return F[np.sort(first)], rank, bool(exhaustive)
+
+
+def interpolation_set(x, y=None, *, family=None, dictionary=None, tol: float = 1e-7,
+                      n_random: int = 100, seed: int = 0, max_bases: int = 200_000) -> InterpolationSet:
+    """All minimum-ℓ1 interpolating networks of a dictionary: the ``β → 0`` optimal set.
+
+    Parameters
+    ----------
+    x, y : data (or a Dataset as ``x``); ignored when ``dictionary`` is given
+    family : Family, optional
+        Build its dictionary on the data.
+    dictionary : Dictionary, optional
+        Use this dictionary instead.
+    tol : float
+        ``|A_kᵀλ| ≥ 1 − tol`` defines ``E`` (HiGHS' dual is accurate to ~1e-9); a
+        vertex is kept only if its ``‖z‖₁`` is within ``tol`` (relative) of the minimum,
+        so a column let in by the tolerance cannot produce a non-optimal vertex.
+    n_random, seed, max_bases : as in :func:`optimal_set`.
+
+    Raises
+    ------
+    SolverError
+        The dictionary cannot interpolate the data (the LP is infeasible).
+    """
+    from .deep_narrow import basis_pursuit
+
+    if dictionary is None:
+        if family is None:
+            raise ValueError("give a family or a dictionary")
+        dictionary = build_dictionary(as_dataset(x, y), family)
+    A, yv = dictionary.matrix, dictionary.data.y
+    _, _, l1, lam = basis_pursuit(dictionary)
+    corr = A.T @ lam
+    E = np.flatnonzero(np.abs(corr) >= 1 - tol)
+    s = np.sign(corr[E])
+    Ac = A - A.mean(axis=0)
+    B = Ac[:, E] * s
+    target = yv - yv.mean()
+    W, rank, exhaustive = _polytope_vertices(
+        B, target, n_random=n_random, seed=seed, max_bases=max_bases,
+        accept=lambda w: w.sum() <= l1 * (1 + tol) + 1e-12)
+    Z = np.zeros((W.shape[0], A.shape[1]))
+    Z[:, E] = W * s
+    xi = np.array([float(np.mean(yv - A @ z)) for z in Z])
+    return InterpolationSet(dictionary, float(l1), lam, E, s, rank, Z, xi, exhaustive)
+
+
+def off_data_columns(dictionary, atol: float = 1e-9) -> np.ndarray:
+    """Boolean mask over the columns: the shape bends strictly inside the data range at a
+    point that is not a data point (a reflection or midpoint feature, as the data see it).
+
+    Kinks outside ``[x_1, x_N]`` do not count: there the shape is linear on the data.
+    """
+    xs = dictionary.data.x_sorted
+    out = np.zeros(dictionary.size, dtype=bool)
+    for k in range(dictionary.size):
+        t = dictionary.kinks(k)
+        t = t[(t > xs[0] + atol) & (t < xs[-1] - atol)]
+        out[k] = bool(t.size and (np.abs(t[:, None] - xs[None, :]).min(axis=1) > atol).any())
+    return out
+
+
+# ---------------------------------------------------------------------- the β path, sparsity
+def path_sparsity(points, x, y=None, *, family, n_random: int = 20, seed: int = 0) -> np.ndarray:
+    """Neurons of the sparsest optimal network found at each point of a β path.
+
+    The interior-point solutions of :func:`regularization_path` lie inside the optimal
+    set and use every column they can (``PathPoint.n_neurons``); this counts the
+    nonzeros of the sparsest vertex of :func:`optimal_set` found by ``n_random``
+    random linear programs (no basis enumeration), shape (len(points),).
+    """
+    data = as_dataset(x, y)
+    D = build_dictionary(data, family)
+    A, yv = D.matrix, data.y
+    out = []
+    for p in points:
+        sol = LassoSolution(z=p.z, xi=p.xi, objective=p.objective, residual=yv - A @ p.z - p.xi,
+                            status="optimal", beta=p.beta)
+        S = optimal_set(LassoFit(data, family, p.beta, D, sol), n_random=n_random, seed=seed,
+                        max_bases=0)
+        nnz = (S.vertices != 0).sum(axis=1)
+        out.append(int(nnz.min()) if nnz.size else int(p.n_neurons))
+    return np.array(out)
+
+
+# ---------------------------------------------------------------------- Adam against the landscape
+@dataclass
+class TightKinks:
+    """Where optimal networks of the *continuous* family can bend (see :func:`tight_kinks`).
+
+    Attributes
+    ----------
+    points : ndarray
+        Data points at which some tight shape bends.
+    intervals : ndarray of shape (K, 2)
+        Gaps ``(x_i, x_{i+1})`` between consecutive data points inside which some tight
+        shape bends — then every point of the gap is a tight kink (the dual is linear
+        in the kink position there).
+    hull : tuple (x_1, x_N)
+        Kinks at or outside the data range are invisible on the data and always allowed.
+    """
+
+    points: np.ndarray
+    intervals: np.ndarray
+    hull: tuple = (-np.inf, np.inf)
+
+    def near(self, t, radius: float) -> np.ndarray:
+        """Boolean per position in ``t``: within ``radius`` of a tight point or interval, or of
+        the ends of the data range (or outside it)."""
+        t = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        hit = (t <= self.hull[0] + radius) | (t >= self.hull[1] - radius)
+        if self.points.size:
+            hit |= np.abs(t[:, None] - self.points[None, :]).min(axis=1) <= radius
+        for lo, hi in self.intervals:
+            hit |= (t >= lo - radius) & (t <= hi + radius)
+        return hit
+
+
+def tight_kinks(fit, *, rtol: float = 1e-4, resolution: int = 2000) -> TightKinks:
+    r"""Kinks (inside the data range) of the shapes with ``|λᵀg(X)| ≥ β(1 − rtol)``.
+
+    Every unit of an optimal network of *any* width is tight (KKT of the convex problem
+    over unit measures), so a network bending where no tight shape bends is not optimal.
+    (Tight is necessary, not sufficient.)  The continuous family is sampled with
+    ``family.candidate_params``, as in the certificate.
+    """
+    from .certificate import dual_correlations
+
+    data, fam = fit.data, fit.family
+    xs = data.x_sorted
+    params = fam.candidate_params(data, resolution)
+    corr = dual_correlations(fam, data.x, fit.solution.residual, params)
+    tight = np.flatnonzero(corr >= fit.beta * (1 - rtol))
+    kinks = [fam.kinks({n: v[k] for n, v in params.items()}) for k in tight]
+    t = np.concatenate(kinks) if kinks else np.empty(0)
+    t = t[(t >= xs[0] - 1e-9) & (t <= xs[-1] + 1e-9)]
+    distance = np.abs(t[:, None] - xs[None, :])                  # (kinks, data points)
+    at_data = distance.min(axis=1) <= 1e-9 * max(1.0, np.abs(xs).max())
+    points = np.unique(xs[distance[at_data].argmin(axis=1)])
+    gaps = np.unique(np.searchsorted(xs, t[~at_data]) - 1)       # t in (x_i, x_{i+1}) -> i
+    intervals = np.array([[xs[i], xs[i + 1]] for i in gaps]).reshape(-1, 2)
+    return TightKinks(points, intervals, (float(xs[0]), float(xs[-1])))
+
+
+#: The four classes of :func:`classify_runs`, in order.
+RUN_CLASSES = ("optimal", "near-optimal, tight kinks", "near-optimal, other kinks", "stuck")
+
+
+@dataclass
+class RunClasses:
+    """Adam runs sorted against the landscape (see :func:`classify_runs`).
+
+    Attributes
+    ----------
+    labels : ndarray of str (S,)      one of :data:`RUN_CLASSES` per run
+    gaps : ndarray (S,)               ``(objective − optimum) / optimum``
+    kinks : list of ndarray           the network's kinks inside the data range, per run
+    stray : ndarray bool (S,)         some kink is not near a tight kink
+    tight : TightKinks
+    """
+
+    labels: np.ndarray
+    gaps: np.ndarray
+    kinks: list = field(repr=False)
+    stray: np.ndarray = field(repr=False)
+    tight: TightKinks = field(repr=False)
+
+    def counts(self) -> dict:
+        """Runs per class (every class present, possibly 0)."""
+        return {c: int(np.sum(self.labels == c)) for c in RUN_CLASSES}
+
+
+def classify_runs(runs, fit, *, rtol: float = 1e-3, near: float = 5e-2, radius: float = 0.1,
+                  min_change: float = 0.05, tight: TightKinks | None = None) -> RunClasses:
+    """Classify trained networks against the optimum of ``fit`` (same data, family and β).
+
+    * ``optimal``: objective within ``rtol`` (relative) of the Lasso optimum;
+    * ``near-optimal, tight kinks``: within ``near``, every kink (slope change ≥
+      ``min_change``, inside the data range) within ``radius`` of a kink some optimal
+      network may have (:func:`tight_kinks`) — on its way to the optimal set;
+    * ``near-optimal, other kinks``: within ``near`` but bending where no optimal
+      network bends — a different support;
+    * ``stuck``: further than ``near``.
+
+    Parameters
+    ----------
+    runs : lassobook.training.AdamRuns
+    fit : LassoFit
+    """
+    from .deep_narrow import function_kinks
+    from .networks import as_tensor
+    import torch
+
+    data = fit.data
+    xs = data.x_sorted
+    tight = tight_kinks(fit) if tight is None else tight
+    gaps = (np.asarray(runs.objectives, dtype=np.float64) - fit.objective) / abs(fit.objective)
+    span = xs[-1] - xs[0]
+    grid = np.linspace(xs[0] - 0.05 * span, xs[-1] + 0.05 * span, 20001)
+    with torch.no_grad():
+        values = runs.network(as_tensor(grid)).numpy()
+    kinks = [k[(k >= xs[0] - radius) & (k <= xs[-1] + radius)]
+             for k in function_kinks(values, grid, min_change)]
+    stray = np.array([bool(k.size and not tight.near(k, radius).all()) for k in kinks])
+    labels = np.where(gaps <= rtol, RUN_CLASSES[0],
+                      np.where(gaps <= near, np.where(stray, RUN_CLASSES[2], RUN_CLASSES[1]),
+                               RUN_CLASSES[3]))
+    return RunClasses(labels.astype(object), gaps, kinks, stray, tight)
+
+
+# ---------------------------------------------------------------------- figures
+def plot_optimal_network(fit, ax=None, *, title: str | None = None):
+    """One optimal network (a :class:`LassoFit`): the network, the data, its kinks, and the
+    kinks that are not data points (reflections, midpoints) as mirror diamonds."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import STYLE, input_grid, plot_fit
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.2, 2.4))
+    plot_fit(fit, ax, title=title, legend=False)
+    xs = fit.data.x_sorted
+    off = [t for n in fit.neurons() for t in n["kinks"]
+           if xs[0] < t < xs[-1] and np.abs(xs - t).min() > 1e-9]
+    if off:
+        off = np.unique(off)
+        grid = input_grid(fit.data.x)
+        ax.scatter(off, np.interp(off, grid, fit.predict(grid)), **STYLE["mirror"])
+    ax.set_xlabel("")
+    return ax
+
+
+def plot_path(points, axes, *, label: str | None = None, neurons=None, **line):
+    """A β path on four axes: neurons, objective, training error ``½‖f − y‖²``, ``‖z‖₁`` vs β.
+
+    ``neurons`` (e.g. from :func:`path_sparsity`) replaces ``PathPoint.n_neurons`` in the first panel.
+    """
+    from .plotting import STYLE
+
+    betas = np.array([p.beta for p in points])
+    n = np.array([p.n_neurons for p in points]) if neurons is None else np.asarray(neurons)
+    series = [(n, "neurons (sparsest optimal)" if neurons is not None else "neurons", False),
+              (np.array([p.objective for p in points]), "objective", True),
+              (np.array([p.training_error for p in points]), "training error ½‖f − y‖²", True),
+              (np.array([p.l1_norm for p in points]), "‖z‖₁ (= penalty / β)", False)]
+    style = {"lw": STYLE["network"]["lw"] * 0.7, **line}
+    for ax, (values, name, logy) in zip(axes, series):
+        ax.plot(betas, values, label=label, **style)
+        ax.set_xscale("log")
+        if logy:
+            ax.set_yscale("log")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("β")
+    return axes

@@ -1,0 +1,369 @@
+r"""Autoregressive time series: one-step-ahead prediction as a 1-D certified Lasso.
+
+A network that predicts :math:`x_{t+1}` from :math:`x_t` is a one-dimensional
+regression on the *lag pairs* :math:`(x_t, x_{t+1})`, so every family of this book
+trains it to a certified global optimum (:func:`lassobook.structured.fit_structured`)
+and Adam can be run on exactly the same regularized objective for comparison.
+
+The pipeline, one function per noun:
+
+* :func:`load_series` — a real series shipped inside statsmodels (no download):
+  ``"sunspots"`` (yearly ``SUNACTIVITY`` 1700–2008, 309 values) and ``"nile"``
+  (yearly ``volume`` at Aswan 1871–1970, 100 values, in 1e8 m³);
+* :func:`lag_pairs` — ``(x_t, x_{t+1})`` for ``t = 0 … n − 2``;
+* :func:`chronological_split` — the first ``floor(train_fraction · pairs)`` pairs
+  train, the rest test; no shuffling;
+* :func:`break_ties` — the duplicate inputs (see below);
+* :func:`prepare` — all of the above plus a fixed rescaling, as an :class:`ARData`;
+* :func:`rolling_origin_folds`, :func:`validate_beta` — β chosen on the
+  training span only;
+* :func:`compare` — the certified Lasso and seeded Adam runs at one β, an
+  :class:`ARComparison` with the numbers of the chapter's table.
+
+Units
+-----
+The series is divided by ``scale`` = the largest ``|x_t|`` of the training pairs,
+so inputs lie in ``[0, 1]`` (both the Lasso solver and Adam are better conditioned
+there). Objectives and β are in these scaled units; mean squared errors are
+reported back in the series' own units (``× scale²``).
+
+Duplicate inputs
+----------------
+The Lasso dictionaries need distinct inputs (:func:`lassobook.datasets.as_dataset`
+refuses duplicates), but real series repeat values: 41 of the 246 sunspot
+training inputs equal an earlier one, 12 of the 79 Nile ones. Two fixes were
+considered:
+
+* *dropping duplicates and keeping the mean target* changes the problem. With
+  ``n_g`` pairs at the input ``x_g``,
+  ``½Σ_i (f(x_i) − y_i)² = ½Σ_g n_g (f(x_g) − ȳ_g)² + const``: a **weighted**
+  least-squares term, whereas the unweighted Lasso on the means would give every
+  group weight 1. Our Lasso has no sample weights, so this is not the training
+  problem of the network on the data.
+* *a tiny deterministic jitter* (chosen here): within a group of equal inputs,
+  in time order, the ``r``-th repeat (``r = 0, 1, …``) is moved to
+  ``x + r · jitter`` (``jitter = 1e-6`` in scaled units, far below the data's
+  resolution: 0.1 sunspot number ≈ 5e-4 scaled). Every pair is kept with its own
+  target, so the objective is the network's training objective on the data up to
+  the perturbation of the inputs, and Lasso and Adam are trained on the very same
+  points. The perturbation moves the objective of a network by at most
+  ``Lip(f) · Σ_i |δ_i| · |f(x_i) − y_i|`` (first order), negligible here; the
+  chapter measures it (the certified optimum for ``jitter`` = 1e-7, 1e-6, 1e-5,
+  and the optimal network's objective on the unjittered inputs).
+
+Test inputs are never jittered (a model is simply evaluated there).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .datasets import _as_1d_float
+from .lasso import SolverError
+
+__all__ = ["SERIES", "load_series", "lag_pairs", "chronological_split", "break_ties", "ARData",
+           "prepare", "rolling_origin_folds", "fit_certified", "validate_beta", "Validation",
+           "compare", "ARComparison", "mirror_points"]
+
+#: name -> (statsmodels dataset, time column, value column, number of values, description)
+SERIES = {
+    "sunspots": ("sunspots", "YEAR", "SUNACTIVITY", 309, "yearly sunspot activity, 1700-2008"),
+    "nile": ("nile", "year", "volume", 100, "yearly Nile flow at Aswan in 1e8 m^3, 1871-1970"),
+}
+
+
+def load_series(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(time, values)`` of a series shipped inside statsmodels, both of shape (n,), float64.
+
+    ``name`` is a key of :data:`SERIES` (``"sunspots"``: n = 309, ``"nile"``: n = 100).
+    """
+    if name not in SERIES:
+        raise ValueError(f"unknown series {name!r}; available: {', '.join(SERIES)}")
+    import statsmodels.api as sm
+
+    module, tcol, vcol, n, _ = SERIES[name]
+    frame = getattr(sm.datasets, module).load_pandas().data
+    t = frame[tcol].to_numpy(dtype=np.float64)
+    v = frame[vcol].to_numpy(dtype=np.float64)
+    if v.size != n or np.isnan(v).any() or np.isnan(t).any():
+        raise RuntimeError(f"statsmodels' {name} data is not the documented {n} complete values")
+    return t, v
+
+
+def lag_pairs(series) -> tuple[np.ndarray, np.ndarray]:
+    """``(x_t, x_{t+1})``: inputs ``series[:-1]`` and targets ``series[1:]``, shape (n − 1,) each."""
+    s = _as_1d_float(series, "series")
+    if s.size < 3:
+        raise ValueError(f"a series needs at least 3 values for lag pairs, got {s.size}")
+    return s[:-1].copy(), s[1:].copy()
+
+
+def chronological_split(x, y, train_fraction: float = 0.8):
+    """``(x_train, y_train, x_test, y_test)``: the first ``floor(train_fraction · n)`` pairs, then the rest.
+
+    No shuffling: every test pair comes after every training pair in time.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"x and y must be 1-D of the same length, got shapes {x.shape} and {y.shape}")
+    if not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    m = int(np.floor(train_fraction * x.size))
+    if m < 2 or m >= x.size:
+        raise ValueError(f"train_fraction {train_fraction} leaves {m} training pairs of {x.size}")
+    return x[:m], y[:m], x[m:], y[m:]
+
+
+def break_ties(x, jitter: float = 1e-6) -> np.ndarray:
+    """``x`` with repeated values made distinct: the ``r``-th repeat (in the given order) gets ``+ r·jitter``.
+
+    The first occurrence of every value is unchanged; the order of the array is
+    kept. ``jitter`` must be smaller than half the smallest gap between distinct
+    values divided by the largest group size, so no jittered value reaches the next
+    distinct one (checked).
+    """
+    x = _as_1d_float(x, "x")
+    if not jitter > 0:
+        raise ValueError(f"jitter must be positive, got {jitter!r}")
+    order = np.argsort(x, kind="stable")           # stable: ties stay in time order
+    xs = x[order]
+    start = np.r_[True, xs[1:] != xs[:-1]]
+    first = np.flatnonzero(start)
+    rank = np.arange(xs.size) - first[np.cumsum(start) - 1]
+    gaps = np.diff(xs[start])
+    if gaps.size and rank.max() * jitter >= 0.5 * gaps.min():
+        raise ValueError(f"jitter {jitter:g} is too large: {rank.max()} repeats would reach the next "
+                         f"distinct value (smallest gap {gaps.min():g})")
+    out = np.empty_like(x)
+    out[order] = xs + jitter * rank
+    return out
+
+
+@dataclass
+class ARData:
+    """Lag pairs of one series, split chronologically, rescaled, training ties broken.
+
+    Attributes
+    ----------
+    name : str
+    time, series : ndarray of shape (n,)
+        The raw series (own units).
+    scale : float
+        Divisor of the series (largest ``|x_t|`` of the training inputs).
+    x_train, y_train : ndarray of shape (m,)
+        Scaled training pairs; ``x_train`` jittered (:func:`break_ties`).
+    x_train_raw : ndarray of shape (m,)
+        Scaled training inputs before the jitter.
+    x_test, y_test : ndarray of shape (n − 1 − m,)
+        Scaled test pairs (no jitter).
+    t_train, t_test : ndarray
+        Time of each *target* ``x_{t+1}``.
+    jitter : float
+    n_ties : int
+        Training inputs that equal an earlier one (moved by the jitter).
+    """
+
+    name: str
+    time: np.ndarray = field(repr=False)
+    series: np.ndarray = field(repr=False)
+    scale: float
+    x_train: np.ndarray = field(repr=False)
+    y_train: np.ndarray = field(repr=False)
+    x_train_raw: np.ndarray = field(repr=False)
+    x_test: np.ndarray = field(repr=False)
+    y_test: np.ndarray = field(repr=False)
+    t_train: np.ndarray = field(repr=False)
+    t_test: np.ndarray = field(repr=False)
+    jitter: float
+    n_ties: int
+
+    @property
+    def n_train(self) -> int:
+        return self.x_train.size
+
+    @property
+    def n_test(self) -> int:
+        return self.x_test.size
+
+    def mse(self, predicted, y) -> float:
+        """Mean squared error in the series' own units (inputs in scaled units)."""
+        return float(np.mean((np.asarray(predicted) - np.asarray(y)) ** 2) * self.scale ** 2)
+
+
+def prepare(name: str, *, train_fraction: float = 0.8, jitter: float = 1e-6, n_values: int | None = None) -> ARData:
+    """Load ``name``, form lag pairs, split, rescale and break training ties (see the module docstring).
+
+    ``n_values`` keeps only the first values of the series (tests: a small slice).
+    """
+    t, v = load_series(name)
+    if n_values is not None:
+        t, v = t[:n_values], v[:n_values]
+    x, y = lag_pairs(v)
+    x_tr, y_tr, x_te, y_te = chronological_split(x, y, train_fraction)
+    scale = float(np.abs(x_tr).max()) or 1.0
+    raw = x_tr / scale
+    jittered = break_ties(raw, jitter)
+    m = x_tr.size
+    return ARData(name=name, time=t, series=v, scale=scale, x_train=jittered, y_train=y_tr / scale,
+                  x_train_raw=raw, x_test=x_te / scale, y_test=y_te / scale,
+                  t_train=t[1:m + 1], t_test=t[m + 1:], jitter=float(jitter),
+                  n_ties=int(np.count_nonzero(jittered != raw)))
+
+
+def rolling_origin_folds(n: int, n_folds: int = 3, first: float = 0.5) -> list[tuple[slice, slice]]:
+    """Rolling-origin folds on ``n`` training pairs: ``[(fit, validate), …]`` as slices.
+
+    Fold ``k`` fits on the pairs ``[0, e_k)`` and validates one step ahead on the
+    next block ``[e_k, e_{k+1})``; ``e_0 = floor(first · n)``, the blocks split the
+    rest evenly. The origin only moves forward: no pair validates a model fitted on
+    later pairs.
+    """
+    if n_folds < 1:
+        raise ValueError(f"n_folds must be at least 1, got {n_folds!r}")
+    ends = np.linspace(int(np.floor(first * n)), n, n_folds + 1).round().astype(int)
+    if ends[0] < 3 or np.any(np.diff(ends) < 1):
+        raise ValueError(f"{n} pairs are too few for {n_folds} folds starting at {first}")
+    return [(slice(0, int(a)), slice(int(a), int(b))) for a, b in zip(ends[:-1], ends[1:])]
+
+
+def fit_certified(x, y, *, family, beta: float, tol: float = 1e-6):
+    """:func:`~lassobook.structured.fit_structured`, retried at ``tol = 1e-5`` if the restricted solve
+    cannot reach ``tol`` (near-collinear columns at small β). The returned fit's own
+    certificate says which tolerance holds."""
+    from .structured import fit_structured
+
+    try:
+        return fit_structured(x, y, family=family, beta=beta, tol=tol)
+    except SolverError:
+        return fit_structured(x, y, family=family, beta=beta, tol=max(1e-5, 10 * tol))
+
+
+def _adam(x, y, *, family, beta, seeds, epochs, width, lr):
+    from .training import train_adam
+
+    return train_adam(x, y, family=family, beta=beta, width=width, seeds=seeds, epochs=epochs, lr=lr,
+                      progress=False)
+
+
+@dataclass
+class Validation:
+    """Rolling-origin validation of β for one family.
+
+    ``lasso_mse`` and ``adam_mse`` have shape ``(len(betas), n_folds)`` (own units);
+    Adam's model in a fold is its run with the lowest *training* objective.
+    ``beta`` is the grid value with the smallest mean Lasso validation MSE;
+    ``beta_adam`` the one Adam's validation would pick.
+    """
+
+    betas: np.ndarray
+    lasso_mse: np.ndarray
+    adam_mse: np.ndarray
+    wall_time: float
+
+    @property
+    def beta(self) -> float:
+        return float(self.betas[np.argmin(self.lasso_mse.mean(axis=1))])
+
+    @property
+    def beta_adam(self) -> float:
+        return float(self.betas[np.argmin(self.adam_mse.mean(axis=1))])
+
+
+def validate_beta(data: ARData, family, betas, *, n_folds: int = 3, adam_seeds=range(2),
+                  adam_epochs: int = 500, width: int = 30, lr: float = 2e-2) -> Validation:
+    """Score every β of ``betas`` by rolling-origin one-step-ahead MSE on the training span, both methods alike."""
+    t0 = time.perf_counter()
+    betas = np.asarray(betas, dtype=np.float64)
+    folds = rolling_origin_folds(data.n_train, n_folds)
+    lasso = np.empty((betas.size, len(folds)))
+    adam = np.empty_like(lasso)
+    for i, beta in enumerate(betas):
+        for k, (fit_part, val_part) in enumerate(folds):
+            x, y = data.x_train[fit_part], data.y_train[fit_part]
+            xv, yv = data.x_train[val_part], data.y_train[val_part]
+            fit = fit_certified(x, y, family=family, beta=beta)
+            lasso[i, k] = data.mse(fit.predict(xv), yv)
+            runs = _adam(x, y, family=family, beta=beta, seeds=adam_seeds, epochs=adam_epochs,
+                         width=width, lr=lr)
+            adam[i, k] = data.mse(runs.network.predict(xv, model=runs.best()), yv)
+    return Validation(betas, lasso, adam, time.perf_counter() - t0)
+
+
+def mirror_points(fit) -> np.ndarray:
+    """Reflection points among the kinks of a fitted network (empty for families without them).
+
+    Depth-4 deep narrow ReLU: ``a_1 = 2x_{j2} − x_{j1}`` of its ``k = 1`` columns;
+    three-layer abs: ``2·center − source`` of its reflection columns (``kind = 1``).
+    """
+    out = []
+    for n in fit.neurons():
+        p = n["params"]
+        if int(p.get("k", 0)) == 1 and "a1" in p:
+            out.append(p["a1"])
+        elif int(p.get("kind", 0)) == 1 and "source" in p:
+            out.append(2 * p["center"] - p["source"])
+    return np.unique(np.asarray(out, dtype=np.float64))
+
+
+@dataclass
+class ARComparison:
+    """The certified Lasso and seeded Adam runs of one family at one β (scaled units).
+
+    Attributes
+    ----------
+    name : str
+        Family label for tables.
+    fit : StructuredFit
+    certificate : Certificate
+    adam : AdamRuns
+    lasso_time : float
+        Seconds for the Lasso fit and its certificate.
+    lasso_test_mse, adam_test_mse : float, ndarray of shape (S,)
+        One-step-ahead test MSE in the series' own units.
+    """
+
+    name: str
+    beta: float
+    fit: object = field(repr=False)
+    certificate: object = field(repr=False)
+    adam: object = field(repr=False)
+    lasso_time: float
+    lasso_test_mse: float
+    adam_test_mse: np.ndarray = field(repr=False)
+
+    @property
+    def gaps(self) -> np.ndarray:
+        """Relative gaps of every Adam run to the certified optimum."""
+        return self.adam.gaps(self.fit.objective)
+
+    def row(self) -> dict:
+        """One row of the chapter's table."""
+        best = self.adam.best()
+        return {
+            "network": self.name, "beta": self.beta,
+            "Lasso objective": self.fit.objective, "Adam best objective": float(self.adam.objectives[best]),
+            "gap min": float(self.gaps.min()), "gap median": float(np.median(self.gaps)),
+            "Lasso test MSE": self.lasso_test_mse, "Adam test MSE (best run)": float(self.adam_test_mse[best]),
+            "Adam test MSE median": float(np.median(self.adam_test_mse)),
+            "Lasso neurons": int(self.fit.support.size), "Adam width": int(self.adam.width),
+            "Lasso s": self.lasso_time, "Adam s": self.adam.wall_time, "Adam runs": int(self.adam.seeds.size),
+        }
+
+
+def compare(data: ARData, family, beta: float, *, name: str | None = None, seeds=range(20),
+            epochs: int = 5000, width: int = 30, lr: float = 2e-2) -> ARComparison:
+    """Fit the certified Lasso and train Adam from ``seeds`` on the same training pairs and β."""
+    t0 = time.perf_counter()
+    fit = fit_certified(data.x_train, data.y_train, family=family, beta=beta)
+    cert = fit.certificate()
+    lasso_time = time.perf_counter() - t0
+    runs = _adam(data.x_train, data.y_train, family=family, beta=beta, seeds=seeds, epochs=epochs,
+                 width=width, lr=lr)
+    adam_mse = np.array([data.mse(runs.network.predict(data.x_test, model=k), data.y_test)
+                         for k in range(runs.seeds.size)])
+    return ARComparison(name=name or repr(family), beta=float(beta), fit=fit, certificate=cert, adam=runs,
+                        lasso_time=lasso_time, lasso_test_mse=data.mse(fit.predict(data.x_test), data.y_test),
+                        adam_test_mse=adam_mse)
