@@ -25,6 +25,15 @@ __all__ = ["TV_WEIGHT", "tv_network_fit"]
 TV_WEIGHT = {"threshold": 1.0, "sign": 0.5}
 
 
+def _weighted_problem(x, y, activation: str, beta: float, what: str):
+    """Validated data and the closed form's weight ``TV_WEIGHT[activation] · β``."""
+    data = as_dataset(x, y)
+    beta = check_beta(beta)
+    if activation not in TV_WEIGHT:
+        raise ValueError(f"the {what} {' and '.join(TV_WEIGHT)} networks, not {activation!r}")
+    return data, TV_WEIGHT[activation] * beta
+
+
 def tv_network_fit(x, y=None, *, activation: str, beta: float) -> tuple[np.ndarray, float]:
     """Globally optimal two-layer threshold/sign network, by TV denoising.
 
@@ -35,12 +44,7 @@ def tv_network_fit(x, y=None, *, activation: str, beta: float) -> tuple[np.ndarr
     objective : float
         The optimal value of the training problem (equal to the Lasso optimum).
     """
-    data = as_dataset(x, y)
-    beta = check_beta(beta)
-    if activation not in TV_WEIGHT:
-        raise ValueError(
-            f"the TV closed form exists for two-layer {' and '.join(TV_WEIGHT)} networks, not {activation!r}")
-    lam = TV_WEIGHT[activation] * beta
+    data, lam = _weighted_problem(x, y, activation, beta, "TV closed form exists for two-layer")
     u = tv_denoise(data.y_sorted, lam)
     objective = tv_objective(u, data.y_sorted, lam)
     return data.to_caller_order(u), objective
@@ -135,12 +139,7 @@ def linf_network_fit(x, y=None, *, activation: str, beta: float) -> tuple[np.nda
         ``½‖v − y‖² + ω (max v − min v)`` with ``ω = β/2`` (sign) or ``β``
         (threshold): the optimal value of the training problem (= the Lasso optimum).
     """
-    data = as_dataset(x, y)
-    beta = check_beta(beta)
-    if activation not in TV_WEIGHT:
-        raise ValueError(
-            f"the ℓ∞ closed form exists for {' and '.join(TV_WEIGHT)} networks, not {activation!r}")
-    omega = TV_WEIGHT[activation] * beta
+    data, omega = _weighted_problem(x, y, activation, beta, "ℓ∞ closed form exists for")
     lo, hi = clip_levels(data.y, omega)
     v = np.clip(data.y, lo, hi)
     r = v - data.y

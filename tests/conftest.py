@@ -22,3 +22,16 @@ def datasets(draw, min_n=2, max_n=12):
     y = np.array(draw(st.lists(st.floats(-3, 3, allow_nan=False, allow_infinity=False),
                                min_size=n, max_size=n)))
     return x, y
+
+
+def without_support(fit):
+    """The same Lasso on the dictionary minus the columns ``fit``'s optimum uses (a negative control).
+
+    Returns None when there is nothing to drop or nothing left.
+    """
+    import lassobook as lb
+
+    rest = np.setdiff1d(np.arange(fit.dictionary.size), fit.support)
+    if fit.support.size == 0 or rest.size == 0:
+        return None
+    return lb.fit_lasso(fit.data, family=fit.family, beta=fit.beta, dictionary=fit.dictionary.subset(rest))
