@@ -80,6 +80,7 @@ import torch
 from torch import nn
 
 from .datasets import as_dataset
+from .landscape import basis_pursuit  # noqa: F401  (the β → 0 LP lives with the landscape)
 from .families import Family, breakpoint_candidates
 from .networks import DTYPE, ParallelNetwork, as_tensor
 
@@ -837,31 +838,6 @@ def theoretical_coefficients(dictionary, units, xi: float = 0.0, atol: float = 1
             raise ValueError(f"no dictionary column equals ramp({p:g}, {q:g}, x)")
         z[k] += sign[k] * c
     return z
-
-
-def basis_pursuit(dictionary):
-    r"""The ``β → 0`` limit of the Lasso: ``min ‖z‖₁`` s.t. ``Az + ξ1 = y``, exactly (HiGHS LP).
-
-    Returns ``(z, xi, l1, lam)`` with ``lam`` a dual solution (``1ᵀλ = 0``,
-    ``|A_kᵀλ| ≤ 1``, ``yᵀλ = l1``).  ``z`` is optimal *among networks of the family*
-    iff ``max_{g ∈ G} |λᵀ g(X)| ≤ 1`` over the continuous family (the ``β → 0``
-    certificate).
-    """
-    from scipy.optimize import linprog
-
-    A, y = dictionary.matrix, dictionary.data.y
-    n, p = A.shape
-    # variables: z+ (p), z- (p), xi+ , xi-
-    A_eq = np.hstack([A, -A, np.ones((n, 1)), -np.ones((n, 1))])
-    cost = np.concatenate([np.ones(2 * p), [0.0, 0.0]])
-    res = linprog(cost, A_eq=A_eq, b_eq=y, bounds=(0, None), method="highs")
-    if res.status != 0:
-        from .lasso import SolverError
-        raise SolverError(f"HiGHS did not solve the basis-pursuit problem: {res.message}")
-    z = res.x[:p] - res.x[p:2 * p]
-    xi = float(res.x[2 * p] - res.x[2 * p + 1])
-    lam = np.asarray(res.eqlin.marginals, dtype=np.float64)
-    return z, xi, float(np.abs(z).sum()), lam
 
 
 def optimal_supports(fit, max_units: int = 3, rtol: float = 1e-6):

@@ -38,7 +38,7 @@ from .datasets import as_dataset
 from .dictionaries import build_dictionary
 from .lasso import CLARABEL_SETTINGS, LassoFit, LassoSolution, SolverError, check_beta, lasso_objective
 
-__all__ = ["OptimalSet", "optimal_set", "vertex_solution", "PathPoint", "regularization_path", "min_l1_interpolation",
+__all__ = ["OptimalSet", "optimal_set", "vertex_solution", "basis_pursuit", "PathPoint", "regularization_path", "min_l1_interpolation",
            "InterpolationSet", "interpolation_set", "off_data_columns", "path_sparsity", "TightKinks",
            "tight_kinks", "RUN_CLASSES", "RunClasses", "classify_runs", "plot_optimal_network", "plot_path"]
 
@@ -248,6 +248,28 @@ def regularization_path(x, y=None, *, family, betas, progress: bool = False) -> 
     return points
 
 
+def basis_pursuit(dictionary):
+    r"""The ``β → 0`` limit of the Lasso: ``min ‖z‖₁`` s.t. ``Az + ξ1 = y``, exactly (HiGHS LP).
+
+    Returns ``(z, xi, l1, lam)`` with ``lam`` a dual solution (``1ᵀλ = 0``,
+    ``|A_kᵀλ| ≤ 1``, ``yᵀλ = l1``).  ``z`` is optimal *among networks of the family*
+    iff ``max_{g ∈ G} |λᵀ g(X)| ≤ 1`` over the continuous family (the ``β → 0``
+    certificate).
+    """
+    A, y = dictionary.matrix, dictionary.data.y
+    n, p = A.shape
+    # variables: z+ (p), z- (p), xi+ , xi-
+    A_eq = np.hstack([A, -A, np.ones((n, 1)), -np.ones((n, 1))])
+    cost = np.concatenate([np.ones(2 * p), [0.0, 0.0]])
+    res = linprog(cost, A_eq=A_eq, b_eq=y, bounds=(0, None), method="highs")
+    if res.status != 0:
+        raise SolverError(f"HiGHS did not solve the basis-pursuit problem: {res.message}")
+    z = res.x[:p] - res.x[p:2 * p]
+    xi = float(res.x[2 * p] - res.x[2 * p + 1])
+    lam = np.asarray(res.eqlin.marginals, dtype=np.float64)
+    return z, xi, float(np.abs(z).sum()), lam
+
+
 def min_l1_interpolation(x, y=None, *, family) -> PathPoint:
     """The β → 0 limit: ``min ‖z‖₁`` subject to ``Az + ξ1 = y`` (a linear program).
 
@@ -256,15 +278,7 @@ def min_l1_interpolation(x, y=None, *, family) -> PathPoint:
     data = as_dataset(x, y)
     D = build_dictionary(data, family)
     A, yv = D.matrix, data.y
-    p = A.shape[1]
-    # variables [z+ (p), z- (p), ξ+, ξ-] all >= 0
-    c = np.concatenate([np.ones(2 * p), [0.0, 0.0]])
-    A_eq = np.hstack([A, -A, np.ones((A.shape[0], 1)), -np.ones((A.shape[0], 1))])
-    res = linprog(c, A_eq=A_eq, b_eq=yv, bounds=(0, None), method="highs")
-    if res.status != 0:
-        raise SolverError(f"minimum-l1 interpolation failed: {res.message}")
-    zv = res.x[:p] - res.x[p:2 * p]
-    xi = float(res.x[-2] - res.x[-1])
+    zv, xi, _, _ = basis_pursuit(D)
     support = np.flatnonzero(np.abs(zv) > 1e-9 * max(1.0, np.abs(zv).max()))
     kinks = np.unique(np.concatenate([D.kinks(k) for k in support] or [np.empty(0)]))
     return PathPoint(beta=0.0, objective=float(np.abs(zv).sum()), l1_norm=float(np.abs(zv).sum()),
@@ -306,7 +320,7 @@ class InterpolationSet:
     See Also
     --------
     optimal_set : the same for a solved Lasso at ``β > 0``.
-    lassobook.deep_narrow.basis_pursuit : the linear program.
+    basis_pursuit : the linear program.
     """
 
     dictionary: object
@@ -430,7 +444,6 @@ def interpolation_set(x, y=None, *, family=None, dictionary=None, tol: float = 1
     SolverError
         The dictionary cannot interpolate the data (the LP is infeasible).
     """
-    from .deep_narrow import basis_pursuit
 
     if dictionary is None:
         if family is None:
