@@ -38,9 +38,19 @@ Algorithm
 hulls, each point pushed and popped once), so the cost is :math:`O(N)` in
 the worst case -- unlike Condat's 2013 algorithm, which re-scans after
 every breakpoint and becomes quadratic on smooth signals (on a ramp of
-:math:`10^6` samples a pure-Python port of it took > 14 s, this ~1 s).  There is no
-iteration and no tolerance: the result is exact up to floating-point
-rounding (about ``N * eps * max|y|`` in the worst case).
+:math:`10^6` samples a pure-Python port of it took > 14 s, this one ~1 s in
+pure Python).  There is no iteration and no tolerance: the result is exact
+up to floating-point rounding (about ``N * eps * max|y|`` in the worst case).
+
+The loop is compiled with numba (``njit(cache=True)``, float64 arrays only):
+the target is at least 100x the speed of cvxpy + Clarabel at
+:math:`N = 10^4`, and in pure Python it reached only ~32x (7.6 ms against
+0.24 s); compiled it takes ~0.5 ms, ~600x (``benchmarks/tv_solver.py``).
+The first call in a fresh environment compiles it (1-2 s); later
+processes load it from numba's on-disk cache (~0.5 s, almost all of it
+numba's own start-up).
+Compiled and interpreted (``_taut_string.py_func``) runs agree bit for bit;
+the tests check this.
 
 Optimality certificate
 ----------------------
@@ -53,6 +63,9 @@ u_k)` wherever :math:`u` jumps (the dual variable of edge :math:`k` is
 
 from __future__ import annotations
 
+import warnings
+
+import numba
 import numpy as np
 
 __all__ = ["tv_denoise", "tv_objective", "tv_lasso_coefficients"]
@@ -125,126 +138,125 @@ def _check_lam(lam, n: int):
 
 
 # ---------------------------------------------------------------------------
-# Taut string (funnel algorithm)
+# Taut string (funnel algorithm), compiled
 # ---------------------------------------------------------------------------
 
 
-def _taut_string(upper: list, lower: list, c_end: float, n: int) -> tuple[list, list]:
+def _njit_cached(func):
+    """``numba.njit(cache=True)``, or ``numba.njit`` if no cache dir is writable.
+
+    numba caches next to the source (``__pycache__``), else in the user's
+    cache directory; if neither is writable (read-only install and home),
+    ``cache=True`` raises at import.  Then compile in every process instead.
+    """
+    try:
+        return numba.njit(cache=True)(func)
+    except RuntimeError as exc:
+        if "cannot cache" not in str(exc):
+            raise
+        warnings.warn(
+            f"{exc}; {func.__name__} is compiled anew in every process "
+            "(set NUMBA_CACHE_DIR to a writable directory to cache it)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return numba.njit(func)
+
+
+@_njit_cached
+def _taut_string(upper, lower, c_end):
     """Taut string through the tube ``lower[k-1] <= F_k <= upper[k-1]``.
 
     The string starts at ``(0, 0)``, passes through the tube at abscissae
-    ``k = 1..n-1`` and ends at ``(n, c_end)``; its slope on ``[k, k+1]`` is
-    ``u_k``.  Returns the run-length encoding ``(values, lengths)`` of ``u``.
+    ``k = 1..N-1`` and ends at ``(N, c_end)``; its slope on ``[k, k+1]`` is
+    ``u_k``.
 
     Funnel algorithm: ``(ax, ay)`` is the last point known to lie on the
-    string (the apex).  The upper chain ``up[uh:]`` is the convex hull of the
-    upper points seen since the apex (slopes increasing), the lower chain
-    ``lo[lh:]`` the concave hull of the lower points (slopes decreasing);
-    entries are ``(x, F, slope from the previous chain point or apex)``.  A
-    new upper point first pops the back of the upper chain; if that empties
-    the chain and the point lies on or below the first lower segment, the
-    apex walks forward along the lower chain (those segments are final).
-    Lower points are symmetric.  Every point is pushed and popped at most
-    once per chain, so the cost is O(n) in the worst case.
+    string (the apex).  The upper chain ``up_*[uh:nu]`` is the convex hull
+    of the upper points seen since the apex (slopes increasing), the lower
+    chain ``lo_*[lh:nl]`` the concave hull of the lower points (slopes
+    decreasing); a chain point is ``(x, F, slope from the previous chain
+    point or apex)``.  A new upper point first pops the back of the upper
+    chain; if that empties the chain, the apex walks forward along the lower
+    chain while the point lies on or below its first segment (those segments
+    are final).  Lower points are symmetric.  Every point is pushed and
+    popped at most once per chain, so the cost is O(N) in the worst case.
+    The end point has zero width: it is an upper point only.
 
-    All arithmetic is on Python floats/ints (no numpy scalars in the loop).
+    Parameters
+    ----------
+    upper, lower : numpy.ndarray, shape (N-1,), dtype float64
+        The tube, ``lower <= upper``.
+    c_end : float
+        ``F_N``.
+
+    Returns
+    -------
+    u : numpy.ndarray, shape (N,), dtype float64
+        The slopes of the string.
     """
+    n = upper.size + 1
+    u = np.empty(n)
+    up_x = np.empty(n, np.int64)
+    up_f = np.empty(n)
+    up_s = np.empty(n)
+    lo_x = np.empty(n, np.int64)
+    lo_f = np.empty(n)
+    lo_s = np.empty(n)
+    uh = nu = 0  # upper chain is up_*[uh:nu]; up_*[:uh] already on the string
+    lh = nl = 0
     ax = 0
     ay = 0.0
-    up: list = []
-    lo: list = []
-    uh = nu = 0  # upper chain is up[uh:nu]; up[:uh] are points already used
-    lh = nl = 0
-    up_push = up.append
-    lo_push = lo.append
-    up_pop = up.pop
-    lo_pop = lo.pop
-    vals: list = []
-    lens: list = []
-    out_v = vals.append
-    out_l = lens.append
-    k = 0
-    for cu, cl in zip(upper, lower):
-        k += 1
+    for k in range(1, n + 1):
         # -- upper point (k, cu) --------------------------------------------
+        cu = upper[k - 1] if k < n else c_end
         while nu > uh:
-            bx, by, bs = up[-1]
-            t = (cu - by) / (k - bx)
-            if t > bs:
+            t = (cu - up_f[nu - 1]) / (k - up_x[nu - 1])
+            if t > up_s[nu - 1]:
                 break
-            up_pop()
             nu -= 1
-        else:
+        if nu == uh:
             t = (cu - ay) / (k - ax)
-            while lh < nl:
-                qx, qy, qs = lo[lh]
-                if t > qs:
-                    break
-                out_v(qs)
-                out_l(qx - ax)
-                ax = qx
-                ay = qy
+            while lh < nl and t <= lo_s[lh]:
+                u[ax:lo_x[lh]] = lo_s[lh]
+                ax = lo_x[lh]
+                ay = lo_f[lh]
                 lh += 1
                 t = (cu - ay) / (k - ax)
-        up_push((k, cu, t))
+        up_x[nu] = k
+        up_f[nu] = cu
+        up_s[nu] = t
         nu += 1
+        if k == n:
+            break
         # -- lower point (k, cl) --------------------------------------------
+        cl = lower[k - 1]
         while nl > lh:
-            bx, by, bs = lo[-1]
-            t = (cl - by) / (k - bx)
-            if t < bs:
+            t = (cl - lo_f[nl - 1]) / (k - lo_x[nl - 1])
+            if t < lo_s[nl - 1]:
                 break
-            lo_pop()
             nl -= 1
-        else:
+        if nl == lh:
             t = (cl - ay) / (k - ax)
-            while uh < nu:
-                px, py, ps = up[uh]
-                if t < ps:
-                    break
-                out_v(ps)
-                out_l(px - ax)
-                ax = px
-                ay = py
+            while uh < nu and t >= up_s[uh]:
+                u[ax:up_x[uh]] = up_s[uh]
+                ax = up_x[uh]
+                ay = up_f[uh]
                 uh += 1
                 if ax == k:  # tube has zero width here: the apex is (k, cu)
                     break
                 t = (cl - ay) / (k - ax)
             if ax == k:
                 continue
-        lo_push((k, cl, t))
+        lo_x[nl] = k
+        lo_f[nl] = cl
+        lo_s[nl] = t
         nl += 1
-    # -- end point (n, c_end), width 0: add it as an upper point ------------
-    k = n
-    cu = c_end
-    while nu > uh:
-        bx, by, bs = up[-1]
-        t = (cu - by) / (k - bx)
-        if t > bs:
-            break
-        up_pop()
-        nu -= 1
-    else:
-        t = (cu - ay) / (k - ax)
-        while lh < nl:
-            qx, qy, qs = lo[lh]
-            if t > qs:
-                break
-            out_v(qs)
-            out_l(qx - ax)
-            ax = qx
-            ay = qy
-            lh += 1
-            t = (cu - ay) / (k - ax)
-    up_push((k, cu, t))
-    nu += 1
-    # ... and the string from the apex to the end is the upper chain.
+    # The string from the apex to the end is the upper chain.
     for i in range(uh, nu):
-        px, _, ps = up[i]
-        out_v(ps)
-        out_l(px - ax)
-        ax = px
-    return vals, lens
+        u[ax:up_x[i]] = up_s[i]
+        ax = up_x[i]
+    return u
 
 
 # ---------------------------------------------------------------------------
@@ -289,23 +301,30 @@ def tv_denoise(y, lam) -> np.ndarray:
     y_arr = _check_signal(y, "y")
     n = y_arr.size
     lam_v = _check_lam(lam, n)
-    if n == 1:
+    if n == 1 or not np.any(lam_v):
         return y_arr.copy()
-    if not np.any(lam_v):
-        return y_arr.copy()
+    return _tv_denoise(y_arr, lam_v)
+
+
+def _tv_denoise(y, lam, taut_string=_taut_string):
+    """:func:`tv_denoise` on checked input.
+
+    ``y`` is a float64 array of shape (N,), ``N >= 2``; ``lam`` a float or a
+    float64 array of shape (N-1,).  ``taut_string=_taut_string.py_func`` runs
+    the same kernel in the interpreter: the tests' reference.
+    """
     # TV is shift invariant: centre y so the cumulative sums stay small.
     with np.errstate(over="ignore", invalid="ignore"):
-        mean = float(y_arr.mean())
-        csum = np.cumsum(y_arr - mean)
+        mean = float(y.mean())
+        csum = np.cumsum(y - mean)
         tube = csum[:-1]
-        upper = tube + lam_v
-        lower = tube - lam_v
+        upper = tube + lam
+        lower = tube - lam
     if not (np.isfinite(upper).all() and np.isfinite(lower).all()):
         raise ValueError(
             "y or lam is too large in magnitude: cumulative sums overflow float64"
         )
-    vals, lens = _taut_string(upper.tolist(), lower.tolist(), float(csum[-1]), n)
-    u = np.repeat(np.asarray(vals, dtype=np.float64), lens)
+    u = taut_string(upper, lower, float(csum[-1]))
     u += mean
     return u
 
