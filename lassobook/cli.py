@@ -153,8 +153,9 @@ examples:
   lassobook fit data.csv --x x --y y --activation sign --depth 4 --beta 0.1 --out out \\
       --architecture tree --widths 2 2
 
-Families: relu, leaky_relu, abs, threshold, sign at depth 2; relu at depth 3
-and 4 (deep narrow chains); abs at depth 3; sign and threshold at any depth
+Families: relu, leaky_relu, abs, threshold, sign at depth 2; relu, leaky_relu
+and abs at depth 3 and 4 (narrow chains); chains mixing them, one activation per
+hidden layer (--activation relu,abs is depth 3); sign and threshold at any depth
 (rectangular or tree, --widths). Another combination is an error, exit code 2.
 Writes DIR/fit.json (objective, certified, max_dual_violation, neurons with
 their kinks and coefficients, ...) and DIR/fit.png (data, network, kinks).
@@ -257,8 +258,10 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--x", required=True, metavar="COL", help="input column")
     p.add_argument("--y", required=True, metavar="COL", help="target column")
     p.add_argument("--activation", required=True, metavar="NAME",
-                   help="relu, leaky_relu, abs, threshold or sign")
-    p.add_argument("--depth", type=int, default=2, metavar="L", help="number of layers (default 2)")
+                   help="relu, leaky_relu, abs, threshold or sign; or one per hidden layer, "
+                        "comma-separated (relu,abs)")
+    p.add_argument("--depth", type=int, default=None, metavar="L",
+                   help="number of layers (default 2, or one more than the activations listed)")
     p.add_argument("--architecture", default=None, metavar="NAME",
                    help="architecture for deep families (default: parallel)")
     p.add_argument("--rho", type=float, default=0.1, help="leaky ReLU slope (default 0.1)")

@@ -200,9 +200,16 @@ def _two_layer_label(activation: str, orientation: float, breakpoint: float) -> 
     return f"{activation}({inner})"
 
 
-def get_family(activation: str, depth: int = 2, architecture: str | None = None, *,
+def get_family(activation, depth: int | None = None, architecture: str | None = None, *,
                rho: float = 0.1, widths: tuple[int, ...] | None = None) -> Family:
-    """The network family for ``activation`` and ``depth``.
+    """The network family for ``activation`` and ``depth`` (default 2).
+
+    ``activation`` is one name, or one name per hidden layer for a narrow chain
+    mixing activations (:class:`lassobook.chains.NarrowChain`), as a sequence or a
+    comma-separated string, e.g. ``"relu,abs"`` (depth 3, inferred).  Leaky-ReLU
+    chains of depth 3 and 4, absolute-value chains of depth 4 and mixed chains of
+    depth 3 and 4 get the *vertex dictionary* of :mod:`lassobook.chains`; ReLU
+    chains of depth 3, 4 and absolute value at depth 3 the paper's dictionaries.
 
     ``widths`` (keyword-only) is used by sign and threshold networks of depth
     ``L >= 3`` (:class:`lassobook.sign_networks.DeepSign`): the hidden widths
@@ -218,6 +225,18 @@ def get_family(activation: str, depth: int = 2, architecture: str | None = None,
         For an unknown activation, a bad depth, or a combination this version
         of lassobook does not support (the message lists what is supported).
     """
+    if isinstance(activation, str) and "," in activation:
+        activation = tuple(a.strip() for a in activation.split(","))
+    if not isinstance(activation, str):
+        layers = tuple(activation)
+        if depth is not None and depth != len(layers) + 1:
+            raise ValueError(f"{len(layers)} hidden-layer activations make depth {len(layers) + 1}, "
+                             f"not {depth!r}")
+        if len(set(layers)) == 1:   # one activation for every layer: the usual route
+            activation, depth = layers[0], len(layers) + 1
+        else:
+            return _narrow_chain(layers, architecture, rho)
+    depth = 2 if depth is None else depth
     check_activation(activation, rho if activation == "leaky_relu" else None)
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
         raise ValueError(f"depth must be an integer >= 2, got {depth!r}")
@@ -248,9 +267,25 @@ def get_family(activation: str, depth: int = 2, architecture: str | None = None,
         from .sign_networks import DeepSign
 
         return DeepSign(activation, int(depth), architecture, widths)
-    supported = (", ".join(f"{a} (depth 2)" for a in ACTIVATIONS) + ", abs (depth 3, parallel)"
+    if (activation == "abs" and depth == 4) or (activation == "leaky_relu" and depth in (3, 4)):
+        return _narrow_chain((activation,) * (int(depth) - 1), architecture, rho)
+    supported = (", ".join(f"{a} (depth 2)" for a in ACTIVATIONS) + ", abs (depth 3 and 4, parallel)"
                  + ", relu (depth 3 and 4, parallel deep narrow)"
+                 + ", leaky_relu (depth 3 and 4, parallel narrow chains)"
+                 + ", mixed relu/leaky_relu/abs chains (depth 3 and 4)"
                  + ", sign and threshold (any depth >= 3, rectangular or tree, with widths)")
     raise ValueError(
         f"{activation} networks of depth {depth} are not supported yet; supported: {supported}"
     )
+
+
+def _narrow_chain(layers: tuple, architecture, rho: float) -> Family:
+    """The narrow chain with per-layer ``layers``, depth 3 or 4 (vertex enumeration grows fast)."""
+    from .chains import NarrowChain
+
+    if architecture not in (None, "parallel"):
+        raise ValueError(f"narrow chains are parallel only, got architecture {architecture!r}")
+    if len(layers) not in (2, 3):
+        raise ValueError(f"mixed narrow chains are supported at depth 3 and 4, got depth {len(layers) + 1} "
+                         f"({len(layers)} hidden-layer activations)")
+    return NarrowChain(layers, rho=rho)

@@ -25,8 +25,8 @@ def test_get_family_dispatches_depth_three_abs():
     fam = lb.get_family("abs", depth=3)
     assert isinstance(fam, ThreeLayerAbs) and fam.depth == 3 and fam.activation == "abs"
     assert fam.features == ("two_layer", "reflection", "midpoint")
-    with pytest.raises(ValueError, match=r"abs \(depth 3, parallel\)"):
-        lb.get_family("abs", depth=4)
+    with pytest.raises(ValueError, match=r"abs \(depth 3 and 4, parallel\)"):
+        lb.get_family("abs", depth=5)
     with pytest.raises(ValueError, match="parallel"):
         lb.get_family("abs", depth=3, architecture="tree")
     with pytest.raises(ValueError, match="features"):
