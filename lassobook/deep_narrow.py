@@ -82,6 +82,7 @@ from torch import nn
 from .datasets import as_dataset
 from .landscape import basis_pursuit  # noqa: F401  (the β → 0 LP lives with the landscape)
 from .families import Family, breakpoint_candidates
+from .chains import ChainNet
 from .networks import DTYPE, ParallelNetwork, as_tensor
 
 __all__ = [
@@ -382,82 +383,22 @@ def _labels(signs, j, k, depth) -> Sequence:
 
 
 # ---------------------------------------------------------------------- parallel network
-class DeepNarrowNet(ParallelNetwork):
+class DeepNarrowNet(ChainNet):
     r"""The parallel deep narrow ReLU network (the architecture of the Lasso theorem).
 
     ``f(x) = Σ_k α_k h_{L,k}(x) + ξ`` with ``h_{l+1,k} = (w_{l,k} h_{l,k} + b_{l,k})_+``,
-    ``h_{1,k} = x``.  Parameters ``w1, b1, …, w{L−1}, b{L−1}, alpha`` have shape
-    (n_models, width); ``xi`` has shape (n_models,).  Penalty
-    ``(β/L) Σ_k (Σ_l |w_{l,k}|^L + |α_k|^L)`` per copy.
+    ``h_{1,k} = x``: the :class:`~lassobook.chains.ChainNet` whose layers are all ReLU.
+    Parameters ``w1, b1, …, w{L−1}, b{L−1}, alpha`` have shape (n_models, width);
+    ``xi`` has shape (n_models,).  Penalty ``(β/L) Σ_k (Σ_l |w_{l,k}|^L + |α_k|^L)``
+    per copy.  :meth:`breakpoints` gives the first layer's only: a chain's other
+    kinks depend on all its layers; for the kinks of a trained network's function
+    use :func:`function_kinks` / :func:`reflection_hits`.
     """
 
     def __init__(self, depth: int, width: int, n_models: int = 1):
-        super().__init__(width, n_models)
         if depth < 2:
             raise ValueError(f"depth must be at least 2, got {depth!r}")
-        self.depth = int(depth)
-        shape = (self.n_models, self.width)
-        for l in range(1, self.depth):
-            setattr(self, f"w{l}", nn.Parameter(torch.ones(shape, dtype=DTYPE)))
-            setattr(self, f"b{l}", nn.Parameter(torch.zeros(shape, dtype=DTYPE)))
-        self.alpha = nn.Parameter(torch.zeros(shape, dtype=DTYPE))
-
-    @property
-    def weights(self) -> list:
-        """The penalized weights ``[w1, …, w{L−1}, alpha]``."""
-        return [getattr(self, f"w{l}") for l in range(1, self.depth)] + [self.alpha]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = x[None, None, :]
-        for l in range(1, self.depth):
-            w, b = getattr(self, f"w{l}"), getattr(self, f"b{l}")
-            h = torch.relu(w[:, :, None] * h + b[:, :, None])
-        return torch.einsum("sm,smn->sn", self.alpha, h) + self.xi[:, None]
-
-    def penalty(self, beta: float) -> torch.Tensor:
-        L = self.depth
-        return (beta / L) * sum((w.abs() ** L).sum(dim=1) for w in self.weights)
-
-    def init_copy(self, k: int, generator: torch.Generator, lo: float, hi: float) -> None:
-        """Draw copy ``k`` (called by the seeded :meth:`~lassobook.networks.ParallelNetwork.random_init`).
-
-        Weights ``w_l ~ N(0, 1)``; every layer's threshold sits at the value the
-        chain takes at a point ``a_l`` uniform over the data range ``[lo, hi]`` (so
-        every unit starts with its kinks among the data); ``α ~ N(0, 1/width)``.
-        """
-        m = self.width
-        g = generator
-        w = [torch.randn(m, generator=g, dtype=DTYPE) for _ in range(1, self.depth)]
-        a = [lo + (hi - lo) * torch.rand(m, generator=g, dtype=DTYPE) for _ in range(1, self.depth)]
-        b = []
-        for l in range(self.depth - 1):
-            h = a[l]
-            for q in range(l):
-                h = torch.relu(w[q] * h + b[q])
-            b.append(-w[l] * h)
-        for l in range(self.depth - 1):
-            getattr(self, f"w{l + 1}")[k] = w[l]
-            getattr(self, f"b{l + 1}")[k] = b[l]
-        self.alpha[k] = torch.randn(m, generator=g, dtype=DTYPE) / np.sqrt(m)
-
-    def unit_coefficients(self) -> np.ndarray:
-        """Each unit's coefficient ``α Π_l |w_l|`` on its normalized shape, shape (n_models, width)."""
-        with torch.no_grad():
-            prod = self.alpha.clone()
-            for w in self.weights[:-1]:
-                prod = prod * w.abs()
-            return prod.numpy().copy()
-
-    def breakpoints(self) -> np.ndarray:
-        """First-layer breakpoints ``−b1/w1`` of every unit, shape (n_models, width, 1).
-
-        A chain's other kinks depend on all its layers; for the kinks of a trained
-        network's function use :func:`function_kinks` / :func:`reflection_hits`.
-        """
-        with torch.no_grad():
-            w, b = self.w1.numpy(), self.b1.numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(w != 0, -b / w, np.nan)[:, :, None]
+        super().__init__(("relu",) * (int(depth) - 1), width, n_models=n_models)
 
 
 # ---------------------------------------------------------------------- the authors' network
@@ -488,6 +429,8 @@ class AuthorsNet(DeepNarrowNet):
         if depth < 2:
             raise ValueError(f"depth must be at least 2, got {depth!r}")
         self.depth = int(depth)
+        self.activations = ("relu",) * (self.depth - 1)
+        self.sigmas = [torch.relu] * (self.depth - 1)
         for l in range(1, self.depth - 1):
             setattr(self, f"w{l}", nn.Parameter(torch.ones((self.n_models, 1), dtype=DTYPE)))
             setattr(self, f"b{l}", nn.Parameter(torch.zeros((self.n_models, 1), dtype=DTYPE)))
