@@ -315,7 +315,7 @@ def kink_census(dictionary) -> np.ndarray:
         inside = kinks[(kinks > x[0] + tol) & (kinks < x[-1] - tol)]
         classes = classify_kinks(inside, x, sets=sets)
         out.append(max(classes, key=KINK_CLASSES.index, default="data"))
-    return np.array(out)
+    return np.array(out, dtype=object)
 
 
 def first_order_columns(dictionary) -> np.ndarray:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["STYLE", "input_grid", "plot_data", "plot_fit", "plot_features", "plot_gaps",
-           "plot_network"]
+__all__ = ["STYLE", "KINK_COLOURS", "input_grid", "plot_data", "plot_fit", "plot_features",
+           "plot_feature_panels", "plot_gaps", "plot_network"]
 
 STYLE = {
     "data": dict(color="tab:red", marker="o", s=36, zorder=5, label="training data"),
@@ -22,6 +22,11 @@ STYLE = {
     "mirror": dict(color="tab:green", marker="D", s=40, zorder=6, label="reflection"),
     "hist": dict(color="tab:blue", edgecolor="white"),
 }
+
+
+#: Colour of a kink by its class (:data:`lassobook.chains.KINK_CLASSES`).
+KINK_COLOURS = {"data": "black", "midpoint": "tab:purple", "reflection": "tab:green",
+                "second order": "tab:orange", "other": "tab:gray"}
 
 
 def input_grid(x, margin: float = 0.15, num: int = 801) -> np.ndarray:
@@ -116,3 +121,39 @@ def plot_gaps(gaps, ax=None, *, tol: float = 1e-6, title: str | None = None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_feature_panels(dictionary, columns, *, ncols: int = 4, panel=(3.0, 2.0)):
+    """One small panel per column: the feature, the training inputs (red ticks on the
+    axis) and the feature's kinks coloured by class (:data:`KINK_COLOURS`: data point,
+    midpoint, reflection ``2x_i − x_j``, second-order mirror); the grid covers every kink.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    from .chains import classify_kinks
+
+    cols = np.asarray(columns, dtype=int)
+    x = dictionary.data.x_sorted
+    kinks = [np.asarray(dictionary.kinks(k), dtype=np.float64) for k in cols]
+    reach = np.concatenate([x] + kinks)
+    grid = input_grid(reach, margin=0.05)
+    values = dictionary.evaluate(grid, cols)
+    nrows = int(np.ceil(cols.size / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False)
+    for ax in axes.ravel()[cols.size:]:
+        ax.axis("off")
+    seen = set()
+    for ax, k, v, kk in zip(axes.ravel(), cols, values.T, kinks):
+        ax.plot(grid, v, color=STYLE["network"]["color"], lw=1.4)
+        ax.plot(x, np.full(x.size, v.min()), "|", color=STYLE["data"]["color"], ms=9, mew=2)
+        for point, name in zip(kk, classify_kinks(kk, x)):
+            label = None if name in seen else name
+            seen.add(name)
+            ax.axvline(point, color=KINK_COLOURS[name], lw=1.0, ls="--", label=label)
+        ax.set_title(dictionary.labels[k], fontsize=7)
+        ax.tick_params(labelsize=6)
+    fig.legend(loc="lower center", ncol=len(seen), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
