@@ -351,7 +351,10 @@ class InterpolationSet:
                     and abs(np.abs(z).sum() - self.l1) <= atol * max(1.0, self.l1))
 
     def min_norm(self) -> np.ndarray:
-        """The minimum-ℓ2-norm point of the set (a convex QP, Clarabel), shape (p,)."""
+        """The minimum-ℓ2-norm point of the set (a convex QP, Clarabel), shape (p,).
+
+        Over the convex hull of :attr:`vertices` when they are all known (``exhaustive``),
+        else over ``{z : A_E z fits, signs as on E}`` directly."""
         D = self.dictionary
         E, s = self.equicorrelation, self.signs
         A = D.matrix
@@ -359,6 +362,20 @@ class InterpolationSet:
         yc = D.data.y - D.data.y.mean()
         if E.size == 0:  # constant data: z = 0 is the only solution
             return np.zeros(A.shape[1])
+        if len(self) == 1 and self.exhaustive:      # the set is one point
+            return self.vertices[0].copy()
+        if len(self) > 1 and self.exhaustive:
+            # the set is the convex hull of its vertices: a QP over the simplex, always feasible
+            # (the equality-constrained form below can be infeasible up to rounding when labels
+            # are nearly tied, e.g. y_n = −1e-9)
+            theta = cp.Variable(len(self))
+            problem = cp.Problem(cp.Minimize(cp.sum_squares(self.vertices.T @ theta)),
+                                 [theta >= 0, cp.sum(theta) == 1])
+            problem.solve(solver=cp.CLARABEL, **CLARABEL_SETTINGS)
+            if problem.status != cp.OPTIMAL:
+                raise SolverError(f"Clarabel did not solve the minimum-norm problem: status {problem.status!r}")
+            weights = np.maximum(np.asarray(theta.value), 0.0)
+            return self.vertices.T @ (weights / weights.sum())
         w = cp.Variable(E.size)
         problem = cp.Problem(cp.Minimize(cp.sum_squares(w)), [(Ac[:, E] * s) @ w == yc, w >= 0])
         problem.solve(solver=cp.CLARABEL, **CLARABEL_SETTINGS)
@@ -393,9 +410,13 @@ def _polytope_vertices(B, target, *, n_random, seed, max_bases, accept):
     found = []
 
     def keep(w):
-        if w is None or (w < -1e-9 * scale).any() or np.abs(B @ w - target).max() > 1e-8 * scale:
+        # a basic solution slightly below 0 (a near-tie in the labels, e.g. y_n = −1e-9) is a
+        # vertex up to rounding: clip it, then check the clipped point still solves Bw = target
+        if w is None or (w < -1e-7 * scale).any():
             return
         w = np.where(np.abs(w) < 1e-11 * scale, 0.0, np.maximum(w, 0.0))
+        if np.abs(B @ w - target).max() > 1e-8 * scale:
+            return
         if accept(w):
             found.append(w)
 

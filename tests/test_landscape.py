@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import lassobook as lb
@@ -88,6 +88,8 @@ from lassobook.landscape import (  # noqa: E402
 
 @pytest.mark.parametrize("activation", ["relu", "abs"])
 @given(xy=datasets(min_n=3, max_n=7))
+@example(xy=(np.array([0.0, 0.05, 0.45, -0.5]), np.array([0.0, -1e-9, 1.0, 0.0])))   # near-tied labels
+@example(xy=(np.array([0.0, 0.05, 0.1, 2.35]), np.array([0.0, 0.0, 1.0, 1.0])))
 def test_interpolation_set_vertices_interpolate_with_the_minimum_l1_norm(activation, xy):
     x, y = xy
     fam = lb.get_family(activation)
