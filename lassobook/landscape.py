@@ -258,14 +258,19 @@ def basis_pursuit(dictionary):
     """
     A, y = dictionary.matrix, dictionary.data.y
     n, p = A.shape
+    # HiGHS' tolerances are absolute (1e-7): solve for labels scaled to unit size, scale back
+    # (z and ξ scale with y, λ does not), so tiny labels (y ~ 1e-7) are fitted exactly too
+    scale = float(np.abs(y - y.mean()).max())
+    if scale == 0.0:                      # constant labels: the bias alone interpolates
+        return np.zeros(p), float(y.mean()), 0.0, np.zeros(n)
     # variables: z+ (p), z- (p), xi+ , xi-
     A_eq = np.hstack([A, -A, np.ones((n, 1)), -np.ones((n, 1))])
     cost = np.concatenate([np.ones(2 * p), [0.0, 0.0]])
-    res = linprog(cost, A_eq=A_eq, b_eq=y, bounds=(0, None), method="highs")
+    res = linprog(cost, A_eq=A_eq, b_eq=y / scale, bounds=(0, None), method="highs")
     if res.status != 0:
         raise SolverError(f"HiGHS did not solve the basis-pursuit problem: {res.message}")
-    z = res.x[:p] - res.x[p:2 * p]
-    xi = float(res.x[2 * p] - res.x[2 * p + 1])
+    z = scale * (res.x[:p] - res.x[p:2 * p])
+    xi = scale * float(res.x[2 * p] - res.x[2 * p + 1])
     lam = np.asarray(res.eqlin.marginals, dtype=np.float64)
     return z, xi, float(np.abs(z).sum()), lam
 

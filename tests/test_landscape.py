@@ -90,6 +90,8 @@ from lassobook.landscape import (  # noqa: E402
 @given(xy=datasets(min_n=3, max_n=7))
 @example(xy=(np.array([0.0, 0.05, 0.45, -0.5]), np.array([0.0, -1e-9, 1.0, 0.0])))   # near-tied labels
 @example(xy=(np.array([0.0, 0.05, 0.1, 2.35]), np.array([0.0, 0.0, 1.0, 1.0])))
+@example(xy=(np.array([0.0, 0.05, 0.1]), np.array([0.0, 0.0, 1.1920929e-07])))      # tiny labels
+@example(xy=(np.array([0.0, 0.5, 1.0]), np.array([2.0, 2.0, 2.0])))                 # constant labels
 def test_interpolation_set_vertices_interpolate_with_the_minimum_l1_norm(activation, xy):
     x, y = xy
     fam = lb.get_family(activation)
