@@ -25,11 +25,15 @@ columns.
 
 :func:`fit_structured` is a working-set (column generation) solver:
 
-1. start from the columns most correlated with the centred labels;
-2. solve the Lasso restricted to the working set ``W`` *exactly* (Clarabel on the
-   ``|W|``-dimensional problem, written with the Gram matrix of the centred
-   columns; then a polishing step that solves the optimality conditions on the
-   support in closed form);
+1. start from the columns most correlated with the centred labels — or, for a
+   small problem (:data:`SMALL_PROBLEM`), from the whole dictionary of data-point
+   columns (``N(N − 1)/2`` ramps for a deep narrow chain, not its ``(2N)^{L−1}``
+   raw columns), which then takes one restricted solve;
+2. solve the Lasso restricted to the working set ``W`` *exactly*: written with
+   the Gram matrix of the centred columns, by a primal active-set method
+   (:func:`solve_gram_lasso`; its answer solves a linear system on its support
+   and is accepted only if it passes the optimality conditions to rounding,
+   with Clarabel and a polishing step as the fallback);
 3. ask the oracle for ``max_k |A_kᵀλ|`` over the **full** dictionary; stop when it
    is at most ``β(1 + tol)`` — the dual certificate of the full Lasso (NOTES §2);
    otherwise add the most violated columns and repeat.
@@ -73,8 +77,10 @@ from __future__ import annotations
 import math
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 import scipy.linalg
 
@@ -89,6 +95,12 @@ __all__ = [
     "fit_structured", "dense_fit", "solve_gram_lasso", "train_adam_until", "AdamTrace",
     "SUPPORTED",
 ]
+
+#: ``fit_structured(initial=None)`` puts the whole dictionary into the first working set when
+#: forming its Gram matrix costs at most this many multiply-adds (``N·columns²``; e.g. two-layer
+#: ReLU to N = 125, L = 4 chains to N = 32): one exact restricted solve, then the certificate.
+#: Measured: faster than column generation up to about there, slower beyond.
+SMALL_PROBLEM = 8_000_000
 
 #: What :func:`structured_oracle` supports, as text (also used in its error message).
 SUPPORTED = ("two-layer relu, leaky_relu, abs, threshold, sign; three-layer abs (parallel); "
@@ -180,6 +192,8 @@ class StructuredOracle(ABC):
 
     key_width: int = 1
     continuous: bool = True
+    #: True if :meth:`maximum` is much cheaper than :meth:`search` (else the fit asks ``search`` once).
+    fast_maximum: bool = False
 
     def __init__(self, family, data: Dataset):
         self.family = family
@@ -214,6 +228,10 @@ class StructuredOracle(ABC):
     @abstractmethod
     def all_keys(self) -> np.ndarray:
         """Every column's key (small problems only: tests)."""
+
+    def maximum(self, sums: ResidualSums) -> float:
+        """``max_k |A_kᵀλ|`` over the full dictionary (the value of :meth:`search`, without candidates)."""
+        return self.search(sums, 1)[0]
 
     def sums(self, lam_sorted) -> ResidualSums:
         """The prefix sums of ``λ`` (sorted order) for this dataset."""
@@ -295,9 +313,20 @@ class TwoLayerOracle(StructuredOracle):
         return np.stack([np.repeat(np.arange(self.orients.size), n),
                          np.tile(np.arange(n), self.orients.size)], axis=1)
 
+    fast_maximum = True
+
+    def maximum(self, sums):
+        return float(np.abs(self.correlations(sums, self._all)).max())
+
+    @property
+    def _all(self):
+        if getattr(self, "_all_keys", None) is None:
+            self._all_keys = self.all_keys()
+        return self._all_keys
+
     def search(self, sums, k):
         """All ``2N`` (or ``N``) correlations; candidates: the top ``k`` local maxima along ``j``."""
-        keys = self.all_keys()
+        keys = self._all
         corr = self.correlations(sums, keys)
         n = self.data.n
         peaks = np.concatenate([o * n + _peaks(corr[o * n:(o + 1) * n])
@@ -484,12 +513,45 @@ class DeepNarrowOracle(StructuredOracle):
         return sums.F_at(keys[:, 0]) - sums.F_at(keys[:, 1])
 
     def all_keys(self):
-        i, j = np.triu_indices(self.data.n, k=1)
-        return np.stack([i, j], axis=1).astype(np.int64)
+        n = self.data.n        # the pairs i < j in the order of np.triu_indices
+        return np.argwhere(np.tri(n, n, -1, dtype=bool).T).astype(np.int64, copy=False)
+
+    def matrix(self, keys, x=None):
+        """The columns on the sorted data, without the chain: bit for bit what the chain gives there.
+
+        On the data the chain ``s = (−1, −1)``, ``a = (x_j, x_i)`` is
+        ``max(max(x_j − x_i, 0) − max(x_j − x, 0), 0)`` (the third layer of ``L = 4``
+        is the identity on it) and ``s = (+1, +1)`` is ``max(x − x_i, 0)``: the same
+        floating-point operations as :func:`lassobook.deep_narrow.chain_shape`.
+        Other inputs ``x`` go through the family's own shape.
+        """
+        if x is not None:
+            return super().matrix(keys, x)
+        keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))
+        xs = self.xs
+        X = xs[:, None]
+        xi, xj = xs[keys[:, 0]], xs[keys[:, 1]]
+        ramp = np.maximum(np.maximum(xj - xi, 0.0) - np.maximum(xj - X, 0.0), 0.0)
+        relu = keys[:, 1] == xs.size - 1
+        if relu.any():
+            ramp[:, relu] = np.maximum(X - xi[relu], 0.0)
+        return ramp
+
+    fast_maximum = True
+
+    def maximum(self, sums):
+        F = sums.F_at(np.arange(self.data.n))
+        return float(F.max() - F.min())
 
     def search(self, sums, k):
         n = self.data.n
         F = sums.F_at(np.arange(n))
+        if int(k) <= 1:         # the maximum only: the pair (argmax F, argmin F)
+            a, b = int(np.argmax(F)), int(np.argmin(F))
+            if a == b:
+                a, b = 0, n - 1
+            key = np.array([[min(a, b), max(a, b)]], dtype=np.int64)
+            return float(F[a] - F[b]), key, F[key[:, 0]] - F[key[:, 1]]
         # best partner j > i of every i: suffix maximum and minimum of F
         suf_max = np.maximum.accumulate(F[::-1])[::-1]
         suf_min = np.minimum.accumulate(F[::-1])[::-1]
@@ -706,32 +768,294 @@ def _kkt_solve(Gs, bs, w, S, s):
     return z
 
 
-def _is_optimal(Gs, bs, w, z, rtol=1e-10):
-    """KKT of ``½ zᵀGz − bᵀz + Σ w|z|``: ``g = b − Gz`` equals ``w·sign(z)`` on the support, ``|g| ≤ w`` off it."""
+def _is_optimal(Gs, bs, w, z, rtol=1e-10, scale=None):
+    """KKT of ``½ zᵀGz − bᵀz + Σ w|z|``: ``g = b − Gz`` equals ``w·sign(z)`` on the support, ``|g| ≤ w`` off it.
+
+    To ``rtol·(1 + max|b|)``, measured on columns of norm 1: ``scale`` holds the
+    column norms ``√G_kk`` when ``G`` is not scaled already.
+    """
     g = bs - Gs @ z
     on = z != 0
-    slack = rtol * (1.0 + np.abs(bs).max(initial=0.0))
-    return bool(np.all(np.abs(g[on] - w[on] * np.sign(z[on])) <= slack)
-                and np.all(np.abs(g[~on]) <= w[~on] + slack))
+    dev = np.where(on, np.abs(g - w * np.sign(z)), np.abs(g) - w)
+    if scale is not None:
+        dev = dev / scale
+        bs = bs / scale
+    return bool(dev.max(initial=-np.inf) <= rtol * (1.0 + np.abs(bs).max(initial=0.0)))
+
+
+def _njit_cached(func):
+    """``numba.njit(cache=True)``, or ``numba.njit`` if no cache dir is writable (as in :mod:`lassobook.tv`)."""
+    try:
+        return numba.njit(cache=True)(func)
+    except RuntimeError as exc:
+        if "cannot cache" not in str(exc):
+            raise
+        return numba.njit(func)
+
+
+@_njit_cached
+def _chol_active(G, S, m, L, piv_tol):
+    """Cholesky factor of ``G[S[:m]][:, S[:m]]`` into ``L[:m, :m]``; False if a pivot² is ≤ ``piv_tol``·diag."""
+    for a in range(m):
+        for c in range(a + 1):
+            acc = G[S[a], S[c]]
+            for q in range(c):
+                acc -= L[a, q] * L[c, q]
+            if a == c:
+                if not acc > piv_tol * G[S[a], S[a]] or not acc > 0.0:
+                    return False
+                L[a, a] = math.sqrt(acc)
+            else:
+                L[a, c] = acc / L[c, c]
+        for c in range(a + 1, m):
+            L[a, c] = 0.0
+    return True
+
+
+@_njit_cached
+def _forward(L, m, v, out):
+    """``out[:m] = L[:m, :m]⁻¹ v[:m]`` (lower triangular)."""
+    for a in range(m):
+        acc = v[a]
+        for q in range(a):
+            acc -= L[a, q] * out[q]
+        out[a] = acc / L[a, a]
+
+
+@_njit_cached
+def _backward(L, m, v, out):
+    """``out[:m] = L[:m, :m]⁻ᵀ v[:m]``."""
+    for a in range(m - 1, -1, -1):
+        acc = v[a]
+        for q in range(a + 1, m):
+            acc -= L[q, a] * out[q]
+        out[a] = acc / L[a, a]
+
+
+@_njit_cached
+def _active_set_core(G, b, w, z, max_steps, dep_tol, add_tol):
+    """The loop of :func:`_active_set_lasso`; ``z`` (the warm start) is updated in place.
+
+    The entering column maximizes ``(|g_k| − w_k)/‖A_k‖`` (``‖A_k‖ = √G_kk``): the
+    violation per unit column norm, as if the columns were scaled to norm 1
+    (everything else in the method is invariant to column scaling); it must
+    exceed ``add_tol·(1 + max_k |b_k|/‖A_k‖)``.  Columns with ``G_kk ≤ 1e-24·max G``
+    (zero on the data) never enter.
+
+    Returns 0 (optimal to that tolerance), 1 (step limit) or 2 (the factorization
+    broke down).
+    """
+    k = b.size
+    gmax = 1e-300
+    for i in range(k):
+        if G[i, i] > gmax:
+            gmax = G[i, i]
+    dinv = np.zeros(k)
+    bmax = 0.0
+    n0 = 0
+    for i in range(k):
+        if G[i, i] > 1e-24 * gmax:
+            dinv[i] = 1.0 / math.sqrt(G[i, i])
+            if abs(b[i]) * dinv[i] > bmax:
+                bmax = abs(b[i]) * dinv[i]
+            if z[i] != 0.0:
+                n0 += 1
+        else:
+            z[i] = 0.0
+    slack = add_tol * (1.0 + bmax)
+    S0 = np.empty(n0, dtype=np.int64)
+    n0 = 0
+    for i in range(k):
+        if z[i] != 0.0:
+            S0[n0] = i
+            n0 += 1
+    cap = 64 if k > 64 else (k if k > 0 else 1)   # (no min/max builtins: they slow numba's compile)
+    L = np.zeros((cap, cap))
+    S = np.empty(k, dtype=np.int64)
+    s = np.empty(k)
+    r = np.empty(k)                                # b_S − w_S s
+    h = np.empty(k)
+    y = np.empty(k)
+    col = np.empty(k)
+    g = np.empty(k)
+    active = np.zeros(k, dtype=np.bool_)
+    m = 0
+    for q in range(S0.size):
+        j = S0[q]
+        S[m] = j
+        s[m] = 1.0 if z[j] > 0 else -1.0
+        r[m] = b[j] - w[j] * s[m]
+        active[j] = True
+        m += 1
+    if m > 0:
+        if m > cap:
+            cap = 2 * m if 2 * m < k else k
+            L = np.zeros((cap, cap))
+        if not _chol_active(G, S, m, L, dep_tol):  # a dependent warm start: start from zero
+            for q in range(m):
+                z[S[q]] = 0.0
+                active[S[q]] = False
+            m = 0
+    for _ in range(max_steps):
+        if m > 0:
+            _forward(L, m, r, y)
+            _backward(L, m, y, h)
+            gmin = 2.0
+            for q in range(m):
+                if s[q] * h[q] < 0.0:              # would change sign on the way to h
+                    zq = z[S[q]]
+                    gam = zq / (zq - h[q])
+                    if gam < gmin:
+                        gmin = gam
+            if gmin < 2.0:                         # stop where the first coefficient reaches 0; drop it
+                mm = 0
+                for q in range(m):
+                    jq = S[q]
+                    zq = z[jq]
+                    if s[q] * h[q] < 0.0 and zq / (zq - h[q]) <= gmin:
+                        z[jq] = 0.0
+                        active[jq] = False
+                    else:
+                        z[jq] = zq + gmin * (h[q] - zq)
+                        S[mm] = jq
+                        s[mm] = s[q]
+                        r[mm] = r[q]
+                        mm += 1
+                m = mm
+                if m > 0 and not _chol_active(G, S, m, L, 0.0):
+                    return 2
+                continue
+            for q in range(m):
+                z[S[q]] = h[q]
+        for i in range(k):
+            g[i] = b[i]
+        for q in range(m):                         # g = b − G_{:,S} z_S (rows of the symmetric G)
+            zq = h[q]
+            row = S[q]
+            for i in range(k):
+                g[i] -= G[row, i] * zq
+        best = slack
+        j = -1
+        for i in range(k):
+            if not active[i] and dinv[i] > 0.0:
+                v = (abs(g[i]) - w[i]) * dinv[i]
+                if v > best:
+                    best = v
+                    j = i
+        if j < 0:
+            return 0
+        sj = 1.0 if g[j] > 0.0 else -1.0
+        for q in range(m):
+            col[q] = G[S[q], j]
+        _forward(L, m, col, y)
+        schur = G[j, j]
+        for q in range(m):
+            schur -= y[q] * y[q]
+        if schur > dep_tol * G[j, j]:              # independent: extend the factor by one row
+            if m == cap:
+                cap = 2 * cap if 2 * cap < k else k
+                L2 = np.zeros((cap, cap))
+                for a in range(m):             # loops: a slice copy triples numba's compile time
+                    for c in range(a + 1):
+                        L2[a, c] = L[a, c]
+                L = L2
+            for q in range(m):
+                L[m, q] = y[q]
+            L[m, m] = math.sqrt(schur)
+            S[m] = j
+            s[m] = sj
+            r[m] = b[j] - w[j] * sj
+            active[j] = True
+            m += 1
+            continue
+        # A_j = A_S c: trade coefficients of S for column j at constant fit
+        _backward(L, m, y, h)                      # h = c = G_SS⁻¹ G_Sj
+        t = np.inf
+        qi = -1
+        for q in range(m):
+            dz = -sj * h[q]
+            if s[q] * dz < 0.0:
+                tq = -z[S[q]] / dz
+                if tq < t:
+                    t = tq
+                    qi = q
+        if qi < 0:
+            return 2
+        for q in range(m):
+            z[S[q]] += t * (-sj * h[q])
+        out = S[qi]
+        z[out] = 0.0
+        active[out] = False
+        for q in range(qi, m - 1):
+            S[q] = S[q + 1]
+            s[q] = s[q + 1]
+            r[q] = r[q + 1]
+        S[m - 1] = j
+        s[m - 1] = sj
+        r[m - 1] = b[j] - w[j] * sj
+        z[j] = t * sj
+        active[j] = True
+        if not _chol_active(G, S, m, L, 0.0):
+            return 2
+    return 1
+
+
+def _active_set_lasso(G, b, w, z0=None, *, max_steps=None, dep_tol=1e-11, add_tol=1e-13):
+    r"""Primal active-set method for ``min ½ zᵀGz − bᵀz + Σ_k w_k|z_k|`` (``G`` PSD).
+
+    The homotopy-type algorithm of Osborne, Presnell and Turlach (2000): keep an
+    active set ``S`` of linearly independent columns with signs ``s`` and a
+    sign-consistent ``z`` supported on ``S``;
+
+    * move ``z_S`` towards ``h = G_SS⁻¹(b_S − w_S s)``, the minimizer with those
+      signs; if a coefficient reaches zero first, stop there and drop it;
+    * at ``h`` the conditions ``g_S = w_S s`` hold (``g = b − Gz``); add the column
+      of the largest ``|g_k| − w_k > 0`` off ``S`` with sign ``sign g_k``;
+    * a column that depends on ``S`` (``A_k = A_S c``, Schur complement of ``G_SS``
+      below ``dep_tol``) is swapped in along ``z_k ↦ z_k + t s_k``,
+      ``z_S ↦ z_S − t s_k c`` — the fit does not change and the penalty falls at rate
+      ``|g_k| − w_k`` — until a coefficient of ``S`` reaches zero and leaves.
+
+    The objective never increases, and it decreases strictly at every step that
+    is not degenerate (a zero step length), so barring ties an active set never
+    repeats and the method is finite (``max_steps`` guards against cycling on
+    ties); it stops when ``|g_k| ≤ w_k`` off ``S`` (to ``add_tol`` relative).  ``G_SS`` is kept as a Cholesky factor, extended by one row per
+    added column (refactored when a column leaves).  Warm start: the support of
+    ``z0`` if its columns are independent, else zero.
+
+    The loop is compiled with numba (:func:`_active_set_core`, cached on disk
+    like :mod:`lassobook.tv`): at small sizes a step costs microseconds, where the
+    same loop in numpy spends ~50 µs per step on call overhead.
+
+    Returns ``z``, or None if the step limit is hit or the factorization breaks
+    down (the caller checks the optimality conditions in any case).
+    """
+    G = np.ascontiguousarray(G, dtype=np.float64)
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    k = b.size
+    w = np.ascontiguousarray(np.broadcast_to(np.asarray(w, dtype=np.float64), (k,)))
+    z = np.zeros(k) if z0 is None else np.array(z0, dtype=np.float64)
+    steps = max(50, 10 * k) if max_steps is None else int(max_steps)
+    status = _active_set_core(G, b, w, z, steps, float(dep_tol), float(add_tol))
+    return z if status == 0 else None
 
 
 def solve_gram_lasso(G: np.ndarray, b: np.ndarray, beta: float, *, z0: np.ndarray | None = None,
-                     tol: float = 1e-11, max_steps: int = 50) -> tuple[np.ndarray, str]:
+                     tol: float = 1e-11, max_steps: int | None = None) -> tuple[np.ndarray, str]:
     r"""``argmin_z ½ zᵀGz − bᵀz + β‖z‖₁`` for a PSD Gram matrix ``G`` (shape (k, k)), exactly.
 
     With ``G = A_cᵀA_c`` and ``b = A_cᵀy_c`` (centred columns and labels) this is
-    the Lasso restricted to ``k`` columns, the free bias eliminated.  Columns are
-    scaled to unit norm.  Method:
+    the Lasso restricted to ``k`` columns, the free bias eliminated.  Tolerances
+    are measured on columns scaled to norm 1.  Method:
 
-    1. a primal–dual active-set (semismooth Newton) iteration warm-started at
-       ``z0`` — active set ``S = {k : |z_k + g_k| > w_k}`` with ``g = b − Gz``, then
-       ``G_SS z_S = b_S − w_S sign(z_S + g_S)`` by Cholesky — accepted only when the
-       optimality conditions hold to rounding (``|g_k| = w_k`` with the sign of
-       ``z_k`` on the support, ``|g_k| ≤ w_k`` off it), so its answer is exact;
-    2. if it does not settle within ``max_steps`` steps (it can cycle far from the
-       solution), Clarabel (the dense reference's solver) on the split QP at
-       tolerance ``tol``, then the same closed-form solve on its support
-       ("polishing"), kept if it passes the optimality check.
+    1. the primal active-set method :func:`_active_set_lasso` (exact: its answer
+       solves a linear system on the support), warm-started at ``z0``, accepted
+       only when the optimality conditions hold to rounding (``|g_k| = w_k`` with
+       the sign of ``z_k`` on the support, ``|g_k| ≤ w_k`` off it, 1e-10 relative);
+    2. if that check fails (it has not been seen to), Clarabel (the dense
+       reference's solver) on the split QP at tolerance ``tol``, then the same
+       closed-form solve on its support ("polishing"), kept if it passes the
+       optimality check.
 
     Returns
     -------
@@ -739,29 +1063,16 @@ def solve_gram_lasso(G: np.ndarray, b: np.ndarray, beta: float, *, z0: np.ndarra
     method : str
         ``"active-set"``, ``"clarabel+polish"`` or ``"clarabel"``.
     """
-    k = G.shape[0]
+    G = np.asarray(G, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
     d = np.sqrt(np.maximum(np.diag(G), 0.0))
     d[d == 0] = 1.0
-    Gs = G / d[:, None] / d[None, :]
+    z = _active_set_lasso(G, b, np.full(b.size, float(beta)), z0, max_steps=max_steps)
+    if z is not None and _is_optimal(G, b, float(beta), z, scale=d):
+        return z, "active-set"
+    Gs = G / np.multiply.outer(d, d)             # columns scaled to norm 1
     bs = b / d
-    w = np.full(k, float(beta)) / d              # the penalty on the scaled variables
-    z = np.zeros(k) if z0 is None else np.asarray(z0, dtype=np.float64) * d
-    seen = set()
-    for _ in range(int(max_steps)):
-        u = z + (bs - Gs @ z)
-        S = np.flatnonzero(np.abs(u) > w)
-        s = np.sign(u[S])
-        key = (S.tobytes(), s.tobytes())
-        if key in seen:
-            break                                  # cycling
-        seen.add(key)
-        znew = _kkt_solve(Gs, bs, w, S, s)
-        if znew is None:
-            break
-        z = znew
-        on = z[S] != 0
-        if np.all(np.sign(z[S][on]) == s[on]) and _is_optimal(Gs, bs, w, z):
-            return z / d, "active-set"
+    w = float(beta) / d                          # the penalty on the scaled variables
     zc = _clarabel_gram_lasso(Gs, bs, w, tol)
     # polish: the columns where the restricted dual constraint is tight and z is not tiny
     g = bs - Gs @ zc
@@ -826,6 +1137,21 @@ class StructuredFit(LassoFit):
                            certified=bool(value <= beta * (1 + tol)), tol=tol,
                            dictionary_max=dict_max, worst=worst, n_shapes=self.oracle.n_columns)
 
+    def duality_gap(self, certificate: Certificate | None = None) -> float:
+        r"""A certified bound on ``objective − optimum`` of the full Lasso (never negative).
+
+        The residual ``λ`` (centred), scaled by ``1/max(1, ρ)`` with
+        ``ρ = max_k |A_kᵀλ|/β`` over the full dictionary (:meth:`certificate`), is
+        feasible for the dual of NOTES §2, so the full optimum is at least
+        ``D(λ') = λ'ᵀy_c − ½‖λ'‖²`` and ``objective − D(λ')`` bounds the error
+        (up to rounding in the subtraction, ~1e-16 of the objective).
+        """
+        cert = self.certificate() if certificate is None else certificate
+        lam = self.solution.residual - self.solution.residual.mean()
+        lam = lam / max(1.0, cert.ratio)
+        yc = self.data.y - self.data.y.mean()
+        return max(0.0, self.objective - float(lam @ yc - 0.5 * (lam @ lam)))
+
     _keys: np.ndarray = field(default=None, repr=False)
 
     def __repr__(self):
@@ -834,47 +1160,115 @@ class StructuredFit(LassoFit):
                 f"of {self.oracle.n_columns}, iterations={len(self.history)})")
 
 
+def _row_ids(keys: np.ndarray) -> list:
+    """One hashable id (the bytes) per key row."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    return keys.view(np.dtype((np.void, 8 * keys.shape[1]))).ravel().tolist()
+
+
+class _KeyLabels(Sequence):
+    """The labels of the working set's columns, made by the oracle when someone reads one."""
+
+    def __init__(self, oracle, keys):
+        self._oracle, self._keys = oracle, keys
+
+    def __len__(self) -> int:
+        return self._keys.shape[0]
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return list(self._oracle.labels(self._keys[i])) if len(range(*i.indices(len(self)))) else []
+        i = range(len(self))[i]                   # bounds and negative indices
+        return self._oracle.labels(self._keys[i:i + 1])[0]
+
+
+class _OwnAliases(Sequence):
+    """``aliases[k] = [labels[k]]``: a working-set column stands for itself only."""
+
+    def __init__(self, labels):
+        self._labels = labels
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [[l] for l in self._labels[i]]
+        return [self._labels[i]]
+
+
 class _WorkingSet:
     """The working set of :func:`fit_structured`: keys, Gram matrix of the centred columns, ``A_cᵀy_c``.
 
-    Columns are never stored all at once: they are re-evaluated from their keys in
-    chunks of ``chunk`` when needed (``O(N·chunk)`` memory).
+    While the working set has at most ``cache`` matrix entries (``N·|W|``) its
+    columns on the sorted data are kept (:attr:`raw`); beyond that they are never
+    stored all at once but re-evaluated from their keys in chunks of ``chunk``
+    columns when needed (default: ``chunk_entries/N`` of them, ``O(chunk_entries)`` memory).
     """
 
-    def __init__(self, oracle, yc, chunk=128):
-        self.oracle, self.yc, self.chunk = oracle, yc, int(chunk)
+    def __init__(self, oracle, yc, chunk=None, cache=4_000_000, chunk_entries=4_000_000):
+        self.oracle, self.yc, self.cache = oracle, yc, int(cache)
+        self.chunk = int(chunk) if chunk is not None else max(1, int(chunk_entries) // max(1, yc.size))
         self.keys = np.empty((0, oracle.key_width), dtype=np.int64)
         self.means = np.empty(0)
         self.G = np.empty((0, 0))
         self.b = np.empty(0)
+        self.raw = np.empty((yc.size, 0))
         self.members: set = set()
 
     def __len__(self):
         return self.keys.shape[0]
 
     def centred(self, idx) -> np.ndarray:
+        if self.raw is not None:
+            return self.raw[:, idx] - self.means[idx]
         cols = self.oracle.matrix(self.keys[idx])
         cols -= self.means[idx]
         return cols
 
-    def add(self, new_keys) -> int:
-        fresh = [row for row in np.atleast_2d(new_keys) if tuple(row.tolist()) not in self.members]
-        if not fresh:
-            return 0
-        new = np.array(fresh, dtype=np.int64)
-        cols = self.oracle.matrix(new)
-        mu = cols.mean(axis=0)
-        cols -= mu
-        scale = max(1.0, float(np.abs(cols).max(initial=0.0)))
-        useful = np.abs(cols).max(axis=0) > 1e-12 * scale       # not constant on the data
-        new, cols, mu = new[useful], cols[:, useful], mu[useful]
+    def add(self, new_keys, *, distinct: bool = False) -> int:
+        """Add the columns ``new_keys`` not in the working set yet and not constant on the data.
+
+        ``distinct=True`` promises that the rows of ``new_keys`` are distinct (e.g.
+        :meth:`StructuredOracle.all_keys`), which skips looking for repeats among them.
+        Returns the number of columns added.
+        """
+        new = np.atleast_2d(np.asarray(new_keys, dtype=np.int64))
+        ids = _row_ids(new)
+        if self.members or not distinct:
+            fresh = {}
+            for r, i in enumerate(ids):
+                if i not in self.members and i not in fresh:
+                    fresh[i] = r
+            if not fresh:
+                return 0
+            if len(fresh) < len(ids):
+                new = new[list(fresh.values())]
+                ids = list(fresh)
+        raw = self.oracle.matrix(new)
+        mu = raw.mean(axis=0)
+        cols = raw - mu
+        spread = np.abs(cols).max(axis=0, initial=0.0)
+        useful = spread > 1e-12 * max(1.0, float(spread.max(initial=0.0)))   # not constant on the data
+        if not useful.all():
+            new, raw, cols, mu = new[useful], raw[:, useful], cols[:, useful], mu[useful]
+            ids = [i for i, u in zip(ids, useful.tolist()) if u]
         if new.shape[0] == 0:
             return 0
         k0 = len(self)
-        cross = np.empty((k0, new.shape[0]))
-        for start in range(0, k0, self.chunk):
-            idx = np.arange(start, min(k0, start + self.chunk))
-            cross[idx] = self.centred(idx).T @ cols
+        if k0 == 0:
+            self.G, self.b, self.keys, self.means = cols.T @ cols, cols.T @ self.yc, new, mu
+            if self.raw is not None:
+                self.raw = raw if raw.size <= self.cache else None
+            self.members.update(ids)
+            return new.shape[0]
+        if self.raw is not None:
+            cross = (self.raw - self.means).T @ cols
+        else:
+            cross = np.empty((k0, new.shape[0]))
+            for start in range(0, k0, self.chunk):
+                idx = np.arange(start, min(k0, start + self.chunk))
+                cross[idx] = self.centred(idx).T @ cols
         k1 = k0 + new.shape[0]
         G = np.empty((k1, k1))
         G[:k0, :k0] = self.G
@@ -885,21 +1279,26 @@ class _WorkingSet:
         self.b = np.concatenate([self.b, cols.T @ self.yc])
         self.keys = np.concatenate([self.keys, new])
         self.means = np.concatenate([self.means, mu])
-        self.members.update(tuple(row.tolist()) for row in new)
+        if self.raw is not None:
+            self.raw = np.hstack([self.raw, raw]) if self.yc.size * k1 <= self.cache else None
+        self.members.update(ids)
         return new.shape[0]
 
     def keep(self, mask) -> None:
         """Drop the columns where ``mask`` is False."""
         idx = np.flatnonzero(mask)
-        for row in self.keys[~mask]:
-            self.members.discard(tuple(row.tolist()))
+        self.members.difference_update(_row_ids(self.keys[~mask]))
         self.keys, self.means, self.b = self.keys[idx], self.means[idx], self.b[idx]
         self.G = self.G[np.ix_(idx, idx)]
+        if self.raw is not None:
+            self.raw = self.raw[:, idx]
 
     def fitted(self, z) -> np.ndarray:
         """``A_c z`` (sorted order), from the support of ``z`` only."""
-        out = np.zeros(self.yc.size)
         S = np.flatnonzero(z)
+        if self.raw is not None:
+            return self.centred(S) @ z[S]
+        out = np.zeros(self.yc.size)
         for start in range(0, S.size, self.chunk):
             idx = S[start:start + self.chunk]
             out += self.centred(idx) @ z[idx]
@@ -924,8 +1323,10 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
         (at most one per local maximum of the dual correlation, where the oracle
         knows them).  The batch grows with the support (``max(batch, |S|/2)``).
     initial : int, optional
-        Size of the first working set (default ``batch``): the columns most
-        correlated with the centred labels.
+        Size of the first working set: the columns most correlated with the
+        centred labels.  Default: the whole dictionary when ``N·columns²`` is at
+        most :data:`SMALL_PROBLEM` (small problems: one restricted solve), else
+        ``batch``.
     max_iter : int
     prune : float in [0, 1)
         After each restricted solve, drop working-set columns with zero
@@ -970,8 +1371,12 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
     W = _WorkingSet(oracle, yc)
     z = np.empty(0)
     history = []
-    value, cand, _ = oracle.search(oracle.sums(yc), initial or batch)
-    ratio = value / beta
+    whole = initial is None and data.n * oracle.n_columns ** 2 <= SMALL_PROBLEM
+    if whole:                                     # the whole dictionary at once
+        cand, ratio = oracle.all_keys(), math.inf
+    else:
+        value, cand, _ = oracle.search(oracle.sums(yc), initial or batch)
+        ratio = value / beta
     for it in range(int(max_iter) + 1):
         if ratio <= 1 + tol:
             break
@@ -982,7 +1387,11 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
             raise SolverError(f"time limit {time_limit:g} s reached after {it} iterations "
                               f"(max |A_kᵀλ|/β = {ratio:.12g})")
         k_old = len(W)
-        added = W.add(cand)
+        added = W.add(cand, distinct=whole and it == 0)
+        if added == 0 and len(W) == 0:            # no column varies on the data: z = 0
+            ratio = oracle.maximum(oracle.sums(yc)) / beta
+            if ratio <= 1 + tol:
+                break
         if added == 0:
             raise SolverError(
                 f"the most violated column is already in the working set (max |A_kᵀλ|/β = "
@@ -990,9 +1399,16 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
         z0 = np.concatenate([z, np.zeros(len(W) - k_old)])
         z, method = solve_gram_lasso(W.G, W.b, beta, z0=z0)
         lam = yc - W.fitted(z)
-        support = int(np.count_nonzero(np.abs(z) > 1e-9 * max(1e-300, np.abs(z).max(initial=0.0))))
-        value, cand, _ = oracle.search(oracle.sums(lam), max(batch, support // 2))
-        ratio = value / beta
+        big = np.abs(z) > 1e-9 * max(1e-300, np.abs(z).max(initial=0.0))
+        support = int(np.count_nonzero(big))
+        sums = oracle.sums(lam)
+        if oracle.fast_maximum:                   # candidates only when they are needed
+            ratio = oracle.maximum(sums) / beta
+            if ratio > 1 + tol:
+                _, cand, _ = oracle.search(sums, max(batch, support // 2))
+        else:
+            value, cand, _ = oracle.search(sums, max(batch, support // 2))
+            ratio = value / beta
         history.append({"iteration": it + 1, "working_set": len(W), "added": int(added),
                         "objective": float(0.5 * lam @ lam + beta * np.abs(z).sum()),
                         "support": support, "ratio": float(ratio),
@@ -1003,8 +1419,7 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
                   f"{time.perf_counter() - t0:.2f} s")
         if prune > 0 and ratio > 1 + tol:
             grad = W.b - W.G @ z                      # A_kᵀλ on the working set
-            mask = (np.abs(z) > 1e-9 * max(1e-300, np.abs(z).max(initial=0.0))) \
-                | (np.abs(grad) >= prune * beta)
+            mask = big | (np.abs(grad) >= prune * beta)
             if not mask.all():
                 W.keep(mask)
                 z = z[mask]
@@ -1014,9 +1429,15 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
         z = np.zeros(len(W))
     keys = W.keys
     params = oracle.params(keys)
-    labels = oracle.labels(keys)
-    matrix = np.array(evaluate_shapes(family, data.x, params), dtype=np.float64, order="C")
-    dictionary = Dictionary(family, data, params, labels, [[l] for l in labels], matrix)
+    labels = _KeyLabels(oracle, keys)
+    if W.raw is not None:    # the same numbers evaluate_shapes gives at data.x, rows in the caller's order
+        matrix = data.to_caller_order(W.raw)
+    else:                    # column chunks straight into the result (no full-size temporaries)
+        matrix = np.empty((data.n, keys.shape[0]))
+        for start in range(0, keys.shape[0], W.chunk):
+            part = {name: v[start:start + W.chunk] for name, v in params.items()}
+            matrix[:, start:start + W.chunk] = evaluate_shapes(family, data.x, part)
+    dictionary = Dictionary(family, data, params, labels, _OwnAliases(labels), matrix)
     xi = float(ymean - W.means @ z)
     residual = data.y - matrix @ z - xi
     solution = LassoSolution(
