@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 
 import lassobook as lb
 from lassobook.absolute_value import ThreeLayerAbs
-from lassobook.chains import (DEPTH_EXAMPLE, SECOND_ORDER_EXAMPLE, ChainNet, NarrowChain,
-                              chain_function, classify_kinks, continuous_search,
-                              first_order_columns, kink_census, kink_equations,
-                              piecewise_kinks, vertex_thresholds)
+from lassobook.chains import (DEEPEST_KINK, DEPTH_EXAMPLE, KINK_CLASSES, SECOND_ORDER_EXAMPLE,
+                              ChainNet, NarrowChain, chain_function, classify_kinks,
+                              continuous_search, first_order_columns, kink_census,
+                              kink_equations, mirror_order, piecewise_kinks, vertex_thresholds)
 from lassobook.deep_narrow import DeepNarrowReLU
 from lassobook.training import train_adam
 
@@ -42,6 +42,22 @@ def test_get_family_routes_chains_and_names_problems():
         lb.get_family("abs", 5)
     with pytest.raises(ValueError, match="parallel"):
         lb.get_family("relu,abs", architecture="tree")
+
+
+@given(q=st.integers(1, 9), k=st.integers(1, 4), chunk=st.integers(1, 50))
+def test_subsets_are_all_combinations_in_order(q, k, chunk):
+    from itertools import combinations
+
+    from lassobook.chains import _subsets
+
+    blocks = list(_subsets(q, k, chunk))
+    got = np.concatenate(blocks) if blocks else np.zeros((0, k), dtype=int)
+    assert got.tolist() == [list(c) for c in combinations(range(q), k)]
+
+
+def test_too_many_points_for_the_vertex_enumeration_is_a_clear_error():
+    with pytest.raises(ValueError, match="needs 3.3e.08 linear systems .* use fewer points"):
+        vertex_thresholds(np.linspace(0, 1, 60), ("leaky_relu",) * 3)
 
 
 def test_kink_equations_are_the_affine_pieces_of_the_chain():
@@ -100,6 +116,15 @@ def test_kink_census_of_the_known_dictionaries():
     assert census["relu2"] == census["leaky3"] == census["relu-abs"] == {"data"}   # monotone first layers
     assert census["abs3"] == {"data", "midpoint", "reflection"}
     assert "second order" in census["abs4"] and "other" not in census["abs4"]
+
+
+@pytest.mark.parametrize("acts", [("leaky_relu", "leaky_relu"), ("relu", "abs"), ("abs", "relu"),
+                                  ("abs", "leaky_relu"), ("relu", "abs", "abs"), ("abs", "relu", "abs"),
+                                  ("abs", "abs", "abs"), ("leaky_relu", "relu", "abs")])
+def test_mirror_order_predicts_the_deepest_kinks(acts):
+    data = lb.random_dataset(6, 1)
+    top = max(kink_census(lb.build_dictionary(data, NarrowChain(acts))), key=KINK_CLASSES.index)
+    assert top == DEEPEST_KINK[mirror_order(acts)]
 
 
 @given(data=datasets(min_n=3, max_n=6), beta=betas, acts=st.sampled_from(CHAINS3))
