@@ -62,8 +62,11 @@ Where the oracle's maximum is also the maximum over the *continuous* unit family
   verified numerically by the sampled certificate in the tests).  With a subset of
   the feature kinds the certificate is over that dictionary only.
 
-No structured oracle exists here for other families (``get_family`` supports
-none yet); :func:`structured_oracle` says so.
+No structured oracle exists here for the narrow chains of :mod:`lassobook.chains`
+(four-layer absolute value, leaky-ReLU and mixed chains): their vertex columns
+are not single ramps — a four-layer abs column has up to seven kinks, placed by
+three data points at once — so they use the dense route;
+:func:`structured_oracle` says so.
 
 See Also
 --------
