@@ -119,43 +119,14 @@ def optimal_set(fit: LassoFit, *, tol: float = 1e-4, objective_rtol: float = 1e-
     # The solver's z* is optimal only to its tolerance: project it onto the KKT pattern
     # (zero off E, signs s on E) so that the target fitted values lie exactly in the polytope.
     target = B @ np.maximum(s * fit.solution.z[E], 0.0)
-    rank = int(np.linalg.matrix_rank(B, tol=1e-9 * max(1.0, np.abs(B).max()))) if E.size else 0
-    scale = max(1.0, np.abs(target).max())
-    found: list[np.ndarray] = []
-
     y = fit.data.y - fit.data.y.mean()
     optimum = fit.objective
 
-    def keep(w):
-        if w is None or (w < -1e-9 * scale).any() or np.abs(B @ w - target).max() > 1e-7 * scale:
-            return
-        w = np.where(np.abs(w) < 1e-11 * scale, 0.0, w)
-        if lasso_objective(Ac[:, E], y, s * w, 0.0, beta) <= optimum * (1 + objective_rtol) + 1e-12:
-            found.append(w)
+    def optimal(w):
+        return lasso_objective(Ac[:, E], y, s * w, 0.0, beta) <= optimum * (1 + objective_rtol) + 1e-12
 
-    exhaustive = E.size == 0 or comb(E.size, rank) <= max_bases
-    if exhaustive and E.size:
-        for S in itertools.combinations(range(E.size), rank):
-            BS = B[:, S]
-            w_S, *_ = np.linalg.lstsq(BS, target, rcond=None)
-            if np.linalg.matrix_rank(BS) < rank:
-                continue
-            w = np.zeros(E.size)
-            w[list(S)] = w_S
-            keep(w)
-    rng = np.random.default_rng(seed)
-    for _ in range(n_random if E.size else 0):
-        res = linprog(rng.standard_normal(E.size), A_eq=B, b_eq=target, bounds=(0, None),
-                      method="highs")
-        keep(res.x if res.status == 0 else None)
-    if found:
-        F = np.array(found)
-        _, first = np.unique(np.round(F / max(1.0, np.abs(F).max()), 7), axis=0, return_index=True)
-        W = F[np.sort(first)]
-    else:
-        W = np.zeros((0, E.size))
-    if E.size == 0:  # nothing is tight: z = 0 is the only optimum
-        W = np.zeros((1, 0))
+    W, rank, exhaustive = _polytope_vertices(B, target, n_random=n_random, seed=seed, max_bases=max_bases,
+                                             accept=optimal, fit_tol=1e-7)
     Z = np.zeros((W.shape[0], A.shape[1]))
     Z[:, E] = W * s
     return OptimalSet(fit, E, s, rank, Z, exhaustive=bool(exhaustive))
@@ -406,9 +377,13 @@ class InterpolationSet:
         return [self.fit_of(z, beta) for z in self.vertices]
 
 
-def _polytope_vertices(B, target, *, n_random, seed, max_bases, accept):
+def _polytope_vertices(B, target, *, n_random, seed, max_bases, accept, fit_tol: float = 1e-8):
     """Vertices of ``{w ≥ 0 : Bw = target}`` by basis enumeration (if at most ``max_bases``
-    bases) and by LPs with random objectives; ``accept(w)`` filters candidates."""
+    bases) and by LPs with random objectives; ``accept(w)`` filters candidates, and a
+    candidate must fit ``target`` to ``fit_tol`` (relative).
+
+    Returns ``(W, rank, exhaustive)``: the distinct vertices found, shape (V, m).
+    """
     m = B.shape[1]
     scale = max(1.0, np.abs(target).max())
     rank = int(np.linalg.matrix_rank(B, tol=1e-9 * max(1.0, np.abs(B).max()))) if m else 0
@@ -420,7 +395,7 @@ def _polytope_vertices(B, target, *, n_random, seed, max_bases, accept):
         if w is None or (w < -1e-7 * scale).any():
             return
         w = np.where(np.abs(w) < 1e-11 * scale, 0.0, np.maximum(w, 0.0))
-        if np.abs(B @ w - target).max() > 1e-8 * scale:
+        if np.abs(B @ w - target).max() > fit_tol * scale:
             return
         if accept(w):
             found.append(w)
