@@ -373,7 +373,25 @@ def first_order_columns(dictionary) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- the family
-class NarrowChain(Family):
+class ChainParams:
+    """Per-layer column parameters of a chain family: signs ``s1, …`` and thresholds
+    ``{threshold}1, …`` (``t`` here, ``a`` — input-space breakpoints — for
+    :class:`~lassobook.deep_narrow.DeepNarrowReLU`)."""
+
+    threshold = "t"
+
+    @property
+    def layers(self) -> int:
+        """Number of hidden layers, ``L − 1``."""
+        return self.depth - 1
+
+    def _split(self, params):
+        D = self.layers
+        return ([params[f"s{l}"] for l in range(1, D + 1)],
+                [params[f"{self.threshold}{l}"] for l in range(1, D + 1)])
+
+
+class NarrowChain(ChainParams, Family):
     r"""Parallel narrow chains with per-layer activations (module docstring).
 
     Parameters
@@ -408,15 +426,6 @@ class NarrowChain(Family):
         self.rho = float(rho)
         self.depth = len(activations) + 1
         self.activation = activations[0] if len(set(activations)) == 1 else "-".join(activations)
-
-    @property
-    def layers(self) -> int:
-        return self.depth - 1
-
-    def _split(self, params):
-        D = self.layers
-        return ([params[f"s{l}"] for l in range(1, D + 1)],
-                [params[f"t{l}"] for l in range(1, D + 1)])
 
     # ------------------------------------------------------------------ shapes
     def shape(self, x, **params):

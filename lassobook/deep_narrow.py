@@ -82,7 +82,7 @@ from torch import nn
 from .datasets import as_dataset
 from .landscape import basis_pursuit  # noqa: F401  (the β → 0 LP lives with the landscape)
 from .families import Family, breakpoint_candidates
-from .chains import ChainNet
+from .chains import ChainNet, ChainParams
 from .networks import DTYPE, ParallelNetwork, as_tensor
 
 __all__ = [
@@ -132,7 +132,7 @@ def chain_shape(x, signs, breakpoints):
 
 
 # ---------------------------------------------------------------------- the family
-class DeepNarrowReLU(Family):
+class DeepNarrowReLU(ChainParams, Family):
     r"""Parallel deep narrow ReLU networks of depth ``L ∈ {3, 4}`` (NOTES §4; module docstring).
 
     Parameters
@@ -157,22 +157,13 @@ class DeepNarrowReLU(Family):
 
     activation = "relu"
     architecture = "parallel"
+    threshold = "a"      # columns are parametrized by input-space breakpoints a1, …
 
     def __init__(self, depth: int = 4, reflections: bool = True):
         if isinstance(depth, bool) or depth not in (3, 4):
             raise ValueError(f"deep narrow ReLU networks are implemented for depth 3 and 4, got {depth!r}")
         self.depth = int(depth)
         self.reflections = bool(reflections) and self.depth == 4
-
-    @property
-    def layers(self) -> int:
-        """Number of chain layers with a ReLU, ``L − 1``."""
-        return self.depth - 1
-
-    def _split(self, params):
-        D = self.layers
-        return ([params[f"s{l}"] for l in range(1, D + 1)],
-                [params[f"a{l}"] for l in range(1, D + 1)])
 
     # ------------------------------------------------------------------ shapes
     def shape(self, x, **params):
