@@ -390,6 +390,23 @@ class ChainParams:
         return ([params[f"s{l}"] for l in range(1, D + 1)],
                 [params[f"{self.threshold}{l}"] for l in range(1, D + 1)])
 
+    def _load(self, w, b, alpha, xi):
+        """The family's network with layer weights ``w[l]``, biases ``b[l]`` and output
+        weights ``alpha`` (arrays of shape (m,)), output bias ``xi``."""
+        net = self.network(width=np.size(alpha))
+        with torch.no_grad():
+            for l in range(self.layers):
+                getattr(net, f"w{l + 1}").copy_(torch.as_tensor(w[l])[None])
+                getattr(net, f"b{l + 1}").copy_(torch.as_tensor(b[l])[None])
+            net.alpha.copy_(torch.as_tensor(alpha)[None])
+            net.xi.fill_(float(xi))
+        return net
+
+    @property
+    def penalty_formula(self):
+        ws = " + ".join(f"|w_{{{l},k}}|^{self.depth}" for l in range(1, self.depth))
+        return rf"\frac{{\beta}}{{{self.depth}}}\sum_k \bigl({ws} + |\alpha_k|^{self.depth}\bigr)"
+
 
 class NarrowChain(ChainParams, Family):
     r"""Parallel narrow chains with per-layer activations (module docstring).
@@ -505,21 +522,10 @@ class NarrowChain(ChainParams, Family):
             c = np.zeros(1)
         signs, thresholds = self._split({k: np.asarray(v, dtype=np.float64).reshape(-1)
                                          for k, v in params.items()})
-        L = self.depth
-        tau = np.abs(c) ** (1.0 / L)
-        net = self.network(width=c.size)
-        with torch.no_grad():
-            for l in range(self.layers):
-                getattr(net, f"w{l + 1}").copy_(torch.as_tensor(signs[l] * tau)[None])
-                getattr(net, f"b{l + 1}").copy_(torch.as_tensor(-signs[l] * tau ** (l + 1) * thresholds[l])[None])
-            net.alpha.copy_(torch.as_tensor(np.sign(c) * tau)[None])
-            net.xi.fill_(float(xi))
-        return net
-
-    @property
-    def penalty_formula(self):
-        ws = " + ".join(f"|w_{{{l},k}}|^{self.depth}" for l in range(1, self.depth))
-        return rf"\frac{{\beta}}{{{self.depth}}}\sum_k \bigl({ws} + |\alpha_k|^{self.depth}\bigr)"
+        tau = np.abs(c) ** (1.0 / self.depth)
+        w = [signs[l] * tau for l in range(self.layers)]
+        b = [-signs[l] * tau ** (l + 1) * thresholds[l] for l in range(self.layers)]
+        return self._load(w, b, np.sign(c) * tau, xi)
 
     def __repr__(self):
         rho = f", rho={self.rho:g}" if "leaky_relu" in self.activations else ""

@@ -332,19 +332,7 @@ class DeepNarrowReLU(ChainParams, Family):
             params = {f"{p}{l}": np.zeros(1) for p in "sa" for l in range(1, self.depth)}
             c = np.zeros(1)
         w, b, alpha = self.unit_weights(params, c)
-        net = self.network(width=c.size)
-        with torch.no_grad():
-            for l in range(self.layers):
-                getattr(net, f"w{l + 1}").copy_(torch.as_tensor(w[l])[None])
-                getattr(net, f"b{l + 1}").copy_(torch.as_tensor(b[l])[None])
-            net.alpha.copy_(torch.as_tensor(alpha)[None])
-            net.xi.fill_(float(xi))
-        return net
-
-    @property
-    def penalty_formula(self):
-        ws = " + ".join(f"|w_{{{l},k}}|^{self.depth}" for l in range(1, self.depth))
-        return rf"\frac{{\beta}}{{{self.depth}}}\sum_k \bigl({ws} + |\alpha_k|^{self.depth}\bigr)"
+        return self._load(w, b, alpha, xi)
 
     def __repr__(self):
         extra = "" if self.depth == 3 or self.reflections else ", reflections=False"
