@@ -157,6 +157,11 @@ def kink_equations(x_sorted, activations, rho: float = 0.1):
             np.array(slopes)[keep])
 
 
+def _sign_sets(activations) -> list[tuple[float, ...]]:
+    """The signs each layer can take: ``±1``, or ``+1`` alone for an absolute value (``|−u| = |u|``)."""
+    return [(1.0,) if a == "abs" else (-1.0, 1.0) for a in activations]
+
+
 def _consistent(activation, rho, s, e, u, tol):
     """Is ``e`` the slope of ``u ↦ σ(s·u)`` at ``u`` (either side when ``|u| ≤ tol``)? Broadcasting."""
     if activation == "abs":
@@ -213,8 +218,7 @@ def vertex_thresholds(x_sorted, activations, rho: float = 0.1, *, chunk: int = 2
     rows, rhs, layer, point, slopes = kink_equations(x, activations, rho)
     scale = max(1.0, float(np.abs(x).max()))
     tol = 1e-9 * scale
-    sign_sets = [(1.0,) if a == "abs" else (-1.0, 1.0) for a in activations]
-    signs = np.array(list(product(*sign_sets)))                        # (S, D)
+    signs = np.array(list(product(*_sign_sets(activations))))           # (S, D)
     n_systems = comb(rows.shape[0], D)
     if n_systems > max_systems:
         raise ValueError(
@@ -486,7 +490,7 @@ class NarrowChain(ChainParams, Family):
         t_v, s_v = vertex_thresholds(x, self.activations, self.rho)
         rng = np.random.default_rng(0)
         r = 20 * int(resolution)
-        sign_sets = [(1.0,) if a == "abs" else (-1.0, 1.0) for a in self.activations]
+        sign_sets = _sign_sets(self.activations)
         s_r = np.array([rng.choice(np.array(ss), r) for ss in sign_sets]).T
         t_r = np.column_stack([rng.uniform(x[0] - span, x[-1] + span, r)]
                               + [rng.uniform(-2 * span, 2 * span, r) for _ in range(self.layers - 1)])
@@ -643,8 +647,7 @@ def continuous_search(fit, *, grid_points: int = 1_000_000, n_starts: int = 40, 
     x = data.x
     D = family.layers
     box = np.array(_search_box(family, data.x_sorted))
-    sign_sets = [(1.0,) if a == "abs" else (-1.0, 1.0) for a in family.activations]
-    signs = np.array(list(product(*sign_sets)))
+    signs = np.array(list(product(*_sign_sets(family.activations))))
     per_axis = max(4, int((grid_points / signs.shape[0]) ** (1.0 / D)))
     axes = [np.linspace(lo, hi, per_axis) for lo, hi in box]
     t_grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, D)
