@@ -83,7 +83,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 import scipy.linalg
 
@@ -91,6 +90,7 @@ from .certificate import Certificate
 from .datasets import Dataset, as_dataset
 from .dictionaries import Dictionary, evaluate_shapes
 from .lasso import LassoFit, LassoSolution, SolverError, check_beta, lasso_objective
+from .tv import _njit_cached  # numba.njit(cache=True), uncached with a warning if no cache dir is writable
 
 __all__ = [
     "ResidualSums", "StructuredOracle", "TwoLayerOracle", "AbsThreeLayerOracle",
@@ -784,16 +784,6 @@ def _is_optimal(Gs, bs, w, z, rtol=1e-10, scale=None):
         dev = dev / scale
         bs = bs / scale
     return bool(dev.max(initial=-np.inf) <= rtol * (1.0 + np.abs(bs).max(initial=0.0)))
-
-
-def _njit_cached(func):
-    """``numba.njit(cache=True)``, or ``numba.njit`` if no cache dir is writable (as in :mod:`lassobook.tv`)."""
-    try:
-        return numba.njit(cache=True)(func)
-    except RuntimeError as exc:
-        if "cannot cache" not in str(exc):
-            raise
-        return numba.njit(func)
 
 
 @_njit_cached
