@@ -156,39 +156,153 @@ def random_dataset(n: int, seed: int, *, low: float = -1.0, high: float = 1.0,
     return as_dataset(x, y)
 
 
-def read_csv(path, x: str, y: str) -> Dataset:
-    """Read columns ``x`` and ``y`` of a CSV file with a header row into a :class:`Dataset`.
+def _csv_text(path) -> str:
+    """The text of ``path`` decoded as UTF-8, without a leading byte order mark.
+
+    Excel's "CSV UTF-8" starts the file with a BOM (EF BB BF); ``utf-8-sig``
+    drops it, so it does not end up in the first column's name.  Undecodable
+    bytes are reported with the file line they are on.
+    """
+    from pathlib import Path
+
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start].decode("utf-8-sig")
+        line = _count_lines(before) + 1
+        raise ValueError(
+            f"{path}, line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text "
+            f"(save the file as 'CSV UTF-8')") from None
+
+
+def _count_lines(text: str) -> int:
+    """Number of line breaks in ``text``: ``\\n``, ``\\r\\n`` and a lone ``\\r`` each count once."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _csv_records(path, text: str):
+    """Yield ``(line, row)`` for every record of ``text``, ``line`` the file line it starts on.
+
+    Numeric CSV files have no multi-line fields, so a record spanning several
+    lines is a quote that was opened and never closed: Python's csv module would
+    silently read the following lines into that field (dropping rows).  We
+    compare ``reader.line_num`` before and after each record and reject such a
+    record by the line its quote opened on.  ``strict=True`` turns other
+    malformed quoting into :class:`csv.Error`, which, like a field longer than
+    :func:`csv.field_size_limit`, becomes a one-line :class:`ValueError`.
+    """
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    done = 0                                   # lines consumed by the records so far
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ValueError(_csv_error(path, done + 1, reader.line_num, str(exc))) from None
+        if reader.line_num > done + 1:
+            raise ValueError(_csv_error(path, done + 1, reader.line_num, "quoted field spans lines"))
+        done = reader.line_num
+        yield done, row
+
+
+def _csv_error(path, start: int, end: int, reason: str) -> str:
+    """One-line message for a malformed record starting on line ``start`` (csv stopped on ``end``)."""
+    import csv
+
+    if "field limit" in reason and start == end:
+        return (f"{path}, line {start}: a field is longer than {csv.field_size_limit()} characters "
+                f"(not a number; is the file a CSV of numbers?)")
+    if reason == "quoted field spans lines":
+        return (f"{path}, line {start}: a quoted field runs from this line on to line {end} "
+                f"(numeric CSV fields cannot span lines; close the quote on line {start})")
+    if end > start or "end of data" in reason or "field limit" in reason:
+        return (f"{path}, line {start}: a quote (\") opened on this line is never closed "
+                f"(numeric CSV fields cannot span lines; remove or close the quote)")
+    return f"{path}, line {start}: malformed quoting ({reason}); quote whole fields as \"...\""
+
+
+def _csv_number(path, line: int, name: str, cell: str) -> float:
+    """``cell`` as a finite float, or a ValueError naming the file, line and column."""
+    import math
+
+    cell = cell.strip()
+    if not cell:
+        raise ValueError(f"{path}, line {line}: column {name!r} is empty (a missing value; "
+                         f"fill it in or remove the line)")
+    try:
+        value = float(cell)
+    except ValueError:
+        shown = cell if len(cell) <= 40 else cell[:37] + "..."
+        raise ValueError(
+            f"{path}, line {line}: column {name!r} has a non-numeric value {shown!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{path}, line {line}: column {name!r} is {cell!r}, not a finite number "
+                         f"(fill it in or remove the line)")
+    return value
+
+
+def _csv_columns(path, header: list[str], names: list[str]) -> list[int]:
+    """Position of each of ``names`` in ``header`` (ValueError if missing or ambiguous)."""
+    header = [h.strip() for h in header]
+    columns = []
+    for name in names:
+        if name not in header:
+            shown = ", ".join(h if len(h) <= 40 else h[:37] + "..." for h in header[:20])
+            more = "" if len(header) <= 20 else f", ... ({len(header)} columns)"
+            raise ValueError(f"{path} has no column {name!r} (columns: {shown}{more})")
+        if header.count(name) > 1:
+            raise ValueError(f"{path}: the header names column {name!r} {header.count(name)} times; "
+                             f"rename one")
+        columns.append(header.index(name))
+    return columns
+
+
+def read_csv(path, x: str, y: str, weight: str | None = None) -> Dataset:
+    """Read columns ``x`` and ``y`` (and optionally ``weight``) of a CSV file with a header row.
+
+    The file is UTF-8 (a leading BOM is allowed); blank lines (and lines of
+    empty cells) are skipped, every other line is one training point.  Errors
+    name the file's line, counting the header as line 1.  ``weight`` names a
+    column of sample weights (finite, >= 0, not all zero), passed on as
+    ``as_dataset(x, y, sample_weight=w)``; repeated x values are merged there.
 
     Raises
     ------
     ValueError
-        If the file cannot be read, a column is missing, a value is not a
-        number (row and column named), or the data fail :func:`as_dataset`.
+        If the file cannot be read or decoded, its quoting is malformed (an
+        unclosed quote, a field over :func:`csv.field_size_limit`), a column is
+        missing, a value is empty, not a number or not finite, a weight is
+        negative or all are zero, or the data fail :func:`as_dataset`.  The
+        message is one line and names the file, the line and the column.
     """
-    import csv
-
-    try:
-        with open(path, newline="") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}") from None
-    if not rows:
-        raise ValueError(f"{path} is empty")
-    header = [h.strip() for h in rows[0]]
-    columns = []
-    for name in (x, y):
-        if name not in header:
-            raise ValueError(f"{path} has no column {name!r} (columns: {', '.join(header)})")
-        columns.append(header.index(name))
-    values = [[], []]
-    for line, row in enumerate(rows[1:], start=2):
+    names = [x, y] + ([weight] if weight is not None else [])
+    records = _csv_records(path, _csv_text(path))
+    header = next((row for _, row in records if any(c.strip() for c in row)), None)
+    if header is None:
+        raise ValueError(f"{path} is empty (expected a header row naming the columns)")
+    columns = _csv_columns(path, header, names)
+    values: list[list[float]] = [[] for _ in names]
+    for line, row in records:
         if not any(cell.strip() for cell in row):
             continue
-        for out, (name, col) in zip(values, zip((x, y), columns)):
-            cell = row[col].strip() if col < len(row) else ""
-            try:
-                out.append(float(cell))
-            except ValueError:
-                raise ValueError(
-                    f"{path}, line {line}: column {name!r} has a non-numeric value {cell!r}") from None
-    return as_dataset(values[0], values[1])
+        for k, (out, name, col) in enumerate(zip(values, names, columns)):
+            out.append(_csv_number(path, line, name, row[col] if col < len(row) else ""))
+            if k == 2 and out[-1] < 0:
+                raise ValueError(f"{path}, line {line}: column {weight!r} has a negative weight "
+                                 f"{out[-1]:g} (weights must be >= 0)")
+    try:
+        if weight is None:
+            return as_dataset(values[0], values[1])
+        if values[2] and not any(values[2]):
+            raise ValueError(f"column {weight!r} is zero on every line (at least one weight must be > 0)")
+        return as_dataset(values[0], values[1], sample_weight=values[2])
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
