@@ -1045,7 +1045,12 @@ def run_notebook(
     profile : str
         Profile of ``book/parameters.yml`` supplying the base parameters.
     out_dir : path, optional
-        Output folder; default ``<root>/runs/<stem>-<YYYYmmdd-HHMMSS>/``.
+        Output folder; default ``<root>/runs/<stem>-<YYYYmmdd-HHMMSS>/``. The run
+        executes in a temporary folder inside it and moves its files into place
+        only when it succeeded; it never overwrites or deletes a file it did not
+        write (those it wrote are listed in ``.lassobook-run.json``): a folder
+        already holding the user's ``figure-01.png``, ``<stem>.ipynb`` or
+        ``parameters.yml`` is refused with :class:`BookInputError`.
     root : path, optional
         Repository root; found from the current directory by default.
     progress : bool
@@ -1080,20 +1085,82 @@ def run_notebook(
     else:
         out = Path(out_dir).expanduser()
     out = out.resolve()
+    owned = _run_owned_files(out, source.stem)   # refuses to overwrite files it did not write
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob("figure-*.png"):
-        stale.unlink()
+    work = Path(tempfile.mkdtemp(dir=out, prefix=".lassobook-run-"))
+    try:
+        (work / "parameters.yml").write_text(
+            yaml.safe_dump(
+                {"notebook": _rel(source, root), "profile": profile, "parameters": params},
+                sort_keys=False,
+            ),
+            encoding="utf-8",
+        )
+        start = time.perf_counter()
+        nb = execute_notebook(source, work / f"{source.stem}.ipynb", params, cwd=source.parent,
+                              progress=progress, root=root)
+        seconds = time.perf_counter() - start
+        names = [f"{source.stem}.ipynb", "parameters.yml"] + [p.name for p in extract_figures(nb, work)]
+        _install_run(work, out, names, owned, source.stem)
+    except NotebookError:
+        raise                      # keep ``work``: it holds the partially executed notebook named in the error
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+    figures = [out / n for n in names[2:]]
+    return RunResult(notebook=out / names[0], figures=figures, out_dir=out, parameters=params, seconds=seconds)
 
-    (out / "parameters.yml").write_text(
-        yaml.safe_dump(
-            {"notebook": _rel(source, root), "profile": profile, "parameters": params},
-            sort_keys=False,
-        ),
-        encoding="utf-8",
-    )
-    executed_path = out / f"{source.stem}.ipynb"
-    start = time.perf_counter()
-    nb = execute_notebook(source, executed_path, params, cwd=source.parent, progress=progress, root=root)
-    seconds = time.perf_counter() - start
-    figures = extract_figures(nb, out)
-    return RunResult(notebook=executed_path, figures=figures, out_dir=out, parameters=params, seconds=seconds)
+
+#: File in a ``lassobook run`` output folder listing the files that run wrote there.
+RUN_MANIFEST = ".lassobook-run.json"
+
+
+def _run_owned_files(out: Path, stem: str) -> set[str]:
+    """Files of ``out`` written by an earlier ``lassobook run`` there (from its manifest).
+
+    A run writes ``<stem>.ipynb``, ``parameters.yml`` and ``figure-NN.png``.
+    Such a file already in ``out`` but not listed in :data:`RUN_MANIFEST` is the
+    user's: raise :class:`BookInputError` (nothing is touched) instead of
+    overwriting or deleting it.
+    """
+    if out.exists() and not out.is_dir():
+        raise BookInputError(f"--out {_display(out)} is an existing file; give a folder")
+    owned: set[str] = set()
+    try:
+        owned = set(json.loads((out / RUN_MANIFEST).read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    ours = re.compile(rf"{re.escape(stem)}\.ipynb|parameters\.yml|figure-\d+\.png")
+    clash = sorted(p.name for p in out.iterdir() if ours.fullmatch(p.name) and p.name not in owned) \
+        if out.is_dir() else []
+    if clash:
+        shown = ", ".join(clash[:3]) + (f" and {len(clash) - 3} more" if len(clash) > 3 else "")
+        raise BookInputError(
+            f"--out {_display(out)} already holds {shown}, not written by lassobook run; "
+            f"choose a new or empty folder (or move those files)")
+    return owned
+
+
+def _install_run(work: Path, out: Path, names: list[str], owned: set[str], stem: str) -> None:
+    """Move a finished run's files ``names`` from ``work`` into ``out``.
+
+    Files of an earlier run there (``owned``) that this run does not rewrite
+    (e.g. its ``figure-07.png`` when this run made 3 figures) are removed, and
+    the manifest is updated first to cover both sets, so an interrupted install
+    never leaves a run's file that a later run would refuse to replace.
+    """
+    owned = _run_owned_files(out, stem) | owned     # the folder may have changed during the run
+    manifest = out / RUN_MANIFEST
+
+    def record(files) -> None:
+        tmp = work / RUN_MANIFEST
+        tmp.write_text(json.dumps({"files": sorted(files)}, indent=1) + "\n", encoding="utf-8")
+        os.replace(tmp, manifest)
+
+    record(owned | set(names))
+    for name in names:
+        os.replace(work / name, out / name)
+    for name in owned - set(names):
+        (out / name).unlink(missing_ok=True)
+    record(names)

@@ -162,41 +162,86 @@ their kinks and coefficients, ...) and DIR/fit.png (data, network, kinks).
 """
 
 
-def _cmd_fit(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _memory_size(text: str) -> int:
+    """``--max-memory`` as bytes: ``4GB`` (4·10⁹), ``4GiB`` (4·2³⁰), ``500MB``, ``500M`` or ``123456``."""
+    import math
+    import re
 
-    from .datasets import read_csv
-    from .families import get_family
-    from .lasso import SolverError, check_beta, fit_lasso
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kmgt]?)(i?)b?\s*", text, re.IGNORECASE)
+    if m is None:
+        raise argparse.ArgumentTypeError(
+            f"--max-memory {text!r} is not a size: write e.g. 4GB, 500MB, 2GiB or a number of bytes")
+    base = 1024 if m.group(3) else 1000
+    size = float(m.group(1)) * base ** (1 + "kmgt".find(m.group(2).lower())) if m.group(2) else float(m.group(1))
+    if not math.isfinite(size) or size < 1:
+        raise argparse.ArgumentTypeError(f"--max-memory must be a positive size, got {text!r}")
+    return int(size)
 
+
+def _check_out_dir(out) -> None:
+    """Fail (exit 2) unless ``out`` is an existing folder or one we can create, both writable.
+
+    Probes by creating and removing a temporary folder in ``out`` or in its
+    nearest existing ancestor, so ``/proc/x`` or a read-only location is
+    refused before any work and nothing is left behind.
+    """
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        raise book.BookInputError(f"--out {out} is an existing file; give a folder "
+                                  f"(fit.json and fit.png are written into it)")
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise book.BookInputError(f"--out {out}: {probe} is a file, so the folder cannot be created")
     try:
-        data = read_csv(args.data, args.x, args.y)
-        family = get_family(args.activation, args.depth, args.architecture, rho=args.rho,
-                            widths=None if args.widths is None else tuple(args.widths))
-        if args.solver == "structured" and args.min_norm:
-            raise ValueError("--min-norm needs --solver dense")
-        if args.solver == "structured":
-            from .structured import structured_oracle
+        tempfile.TemporaryDirectory(dir=probe, prefix=".lassobook-probe-").cleanup()
+    except OSError as exc:
+        raise book.BookInputError(f"--out {out} is not writable ({exc.strerror or exc} in {probe}); "
+                                  f"choose another folder") from None
 
-            structured_oracle(family, data)   # a family without an oracle is bad input
-        if args.adam_seeds < 0 or args.adam_epochs < 1:
-            raise ValueError("--adam-seeds must be >= 0 and --adam-epochs >= 1")
-        beta = check_beta(args.beta)
-    except ValueError as exc:
-        raise book.BookInputError(str(exc)) from None
-    try:
-        if args.solver == "structured":
-            from .structured import fit_structured
 
-            fit = fit_structured(data, family=family, beta=beta)
-        else:
-            fit = fit_lasso(data, family=family, beta=beta, min_norm=args.min_norm)
-    except SolverError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        raise SystemExit(1) from None
+def _check_fit_options(args: argparse.Namespace) -> None:
+    """Every ``lassobook fit`` option that needs no data, checked before any work (exit 2)."""
+    import math
+
+    checks = [
+        (args.n_jobs == -1 or args.n_jobs >= 1, f"--n-jobs must be -1 (all cores) or >= 1, got {args.n_jobs}"),
+        (args.adam_seeds >= 0, f"--adam-seeds must be >= 0, got {args.adam_seeds}"),
+        (args.adam_epochs >= 1, f"--adam-epochs must be >= 1, got {args.adam_epochs}"),
+        (args.adam_width >= 1, f"--adam-width must be >= 1 unit, got {args.adam_width}"),
+        (math.isfinite(args.adam_lr) and args.adam_lr > 0,
+         f"--adam-lr must be a finite number > 0, got {args.adam_lr:g}"),
+        (math.isfinite(args.rho) and 0 < args.rho < 1, f"--rho must be in (0, 1), got {args.rho:g}"),
+        (not (args.solver == "structured" and args.min_norm),
+         "--min-norm needs --solver dense (or auto); the structured solver returns one optimum"),
+        (args.widths is None or all(w >= 1 for w in args.widths),
+         f"--widths must all be >= 1, got {args.widths}"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise book.BookInputError(message)
+
+
+def _cli_message(exc: BaseException) -> str:
+    """First line of an error, without advice meant for Python callers (``verbose=True``)."""
+    import re
+
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    first = re.sub(r"\s*[^.;:]*verbose=True[^.;]*[.;]?", "", first).strip()
+    return first or type(exc).__name__
+
+
+def _fit_and_train(args: argparse.Namespace, data, family, beta: float, max_memory):
+    """The certified Lasso fit and, with ``--adam-seeds``, the Adam runs; returns (fit, cert, record, runs)."""
+    from . import fitting
+
+    fit = fitting.fit(data, family=family, beta=beta, solver=args.solver,
+                      min_norm=args.min_norm, max_memory=max_memory)
     cert = fit.certificate()
     record = fit.summary(cert)
-    record["data"] = {"file": str(args.data), "x": args.x, "y": args.y}
+    record["data"] = {"file": str(args.data), "x": args.x, "y": args.y, "weight": args.weight}
     runs = None
     if args.adam_seeds:
         from .training import train_adam
@@ -211,32 +256,98 @@ def _cmd_fit(args: argparse.Namespace) -> int:
             "relative_gaps": gaps.tolist(), "best_gap": float(gaps.min()),
             "below_optimum": int((gaps < -1e-6).sum()), "wall_time_s": runs.wall_time,
         }
+    return fit, cert, record, runs
 
-    import json
+
+def _fit_figure(fit, cert, family, beta: float, runs, n_seeds: int) -> bytes:
+    """``fit.png`` as bytes (rendered in memory, so nothing is written before everything worked)."""
+    import io
 
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plotting import plot_fit
+    from .plotting import plot_fit, plot_network
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "fit.json").write_text(json.dumps(record, indent=2) + "\n")
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    verdict = "certified" if cert.certified else "NOT certified"
-    plot_fit(fit, ax, title=f"{family}, beta={beta:g}: {fit.support.size} units, {verdict}")
-    if runs is not None:
-        from .plotting import plot_network
+    try:
+        verdict = "certified" if cert.certified else "NOT certified"
+        plot_fit(fit, ax, title=f"{family}, beta={beta:g}: {fit.support.size} units, {verdict}")
+        if runs is not None:
+            plot_network(runs.network, fit.data, ax, model=runs.best(),
+                         label=f"best of {n_seeds} Adam runs (gap {runs.gaps(fit.objective).min():.1e})")
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120)
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
 
-        plot_network(runs.network, data, ax, model=runs.best(),
-                     label=f"best of {args.adam_seeds} Adam runs (gap {runs.gaps(fit.objective).min():.1e})")
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out / "fit.png", dpi=120)
-    plt.close(fig)
+
+def _write_atomically(out, files: dict[str, bytes]) -> None:
+    """Write ``files`` (name → bytes) into folder ``out`` so that no partial output is ever visible.
+
+    Everything is written into a fresh temporary folder next to its final place
+    (inside ``out`` if it exists, else inside its parent), then renamed into
+    place: a new ``out`` appears whole, or each file of an existing ``out`` is
+    replaced by :func:`os.replace`. On failure the temporary folder is removed.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    fresh = not out.exists()
+    home = out.parent if fresh else out
+    home.mkdir(parents=True, exist_ok=True)
+    tmp = tempfile.mkdtemp(dir=home, prefix=f".{out.name}.tmp-" if fresh else ".lassobook-fit-")
+    try:
+        for name, content in files.items():
+            with open(os.path.join(tmp, name), "wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+        if fresh:
+            os.rename(tmp, out)
+            return
+        for name in files:
+            os.replace(os.path.join(tmp, name), out / name)
+    except OSError as exc:
+        _fail(f"cannot write the results to {out}: {exc.strerror or exc} (nothing was written)", 1)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    out = Path(args.out).expanduser()
+    _check_fit_options(args)
+    _check_out_dir(out)
+    from .datasets import read_csv
+    from .families import get_family
+    from .lasso import SolverError, check_beta
+
+    try:
+        beta = check_beta(args.beta)
+        family = get_family(args.activation, args.depth, args.architecture, rho=args.rho,
+                            widths=None if args.widths is None else tuple(args.widths))
+        data = read_csv(args.data, args.x, args.y, weight=args.weight)
+    except ValueError as exc:
+        raise book.BookInputError(_cli_message(exc)) from None
+    try:
+        fit, cert, record, runs = _fit_and_train(args, data, family, beta, args.max_memory)
+        png = _fit_figure(fit, cert, family, beta, runs, args.adam_seeds)
+    except ValueError as exc:          # includes lassobook.fitting.ProblemTooLarge
+        raise book.BookInputError(_cli_message(exc)) from None
+    except (SolverError, Exception) as exc:  # noqa: BLE001 - one line, never a traceback
+        label = "" if isinstance(exc, SolverError) else f"{type(exc).__name__}: "
+        _fail(f"{label}{_cli_message(exc)}", 1)
+    _write_atomically(out, {"fit.json": (json.dumps(record, indent=2) + "\n").encode(), "fit.png": png})
     if not args.quiet:
+        verdict = "certified" if cert.certified else "NOT certified"
         print(f"objective {fit.objective:.12g}, {fit.support.size} units, {verdict} "
               f"(max |λᵀg|/β = {cert.ratio:.8f})")
         if runs is not None:
@@ -269,9 +380,15 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
                    help="hidden widths of deep sign/threshold networks")
     p.add_argument("--beta", required=True, type=float, metavar="B", help="regularization strength > 0")
     p.add_argument("--min-norm", action="store_true", help="minimum-l2-norm optimal solution")
-    p.add_argument("--solver", default="dense", choices=["dense", "structured"],
-                   help="dense: the full dictionary with cvxpy + Clarabel (default); structured: "
-                        "working sets and prefix-sum oracles, for large data")
+    p.add_argument("--weight", default=None, metavar="COL",
+                   help="column of sample weights (finite, >= 0, not all zero; default: all 1)")
+    p.add_argument("--solver", default="auto", choices=["auto", "dense", "structured"],
+                   help="auto (default): the structured solver where the family has an oracle, "
+                        "else dense if it fits --max-memory; dense: the full dictionary with cvxpy "
+                        "+ Clarabel; structured: working sets and prefix-sum oracles")
+    p.add_argument("--max-memory", type=_memory_size, default=None, metavar="SIZE",
+                   help="memory budget of the solve, e.g. 4GB, 500MB, 2GiB or bytes "
+                        "(default: a safe fraction of the machine's RAM)")
     p.add_argument("--adam-seeds", type=int, default=0, metavar="K",
                    help="also train K Adam runs from random seeds and report their gaps")
     p.add_argument("--adam-epochs", type=int, default=5000, metavar="E", help="Adam steps (default 5000)")
