@@ -172,16 +172,11 @@ def _csv_text(path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start].decode("utf-8-sig")
-        line = _count_lines(before) + 1
+        before = exc.object[: exc.start]          # the bytes after a BOM, up to the bad one
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         raise ValueError(
-            f"{path}, line {line}: byte 0x{raw[exc.start]:02x} is not UTF-8 text "
+            f"{path}, line {line}: byte 0x{exc.object[exc.start]:02x} is not UTF-8 text "
             f"(save the file as 'CSV UTF-8')") from None
-
-
-def _count_lines(text: str) -> int:
-    """Number of line breaks in ``text``: ``\\n``, ``\\r\\n`` and a lone ``\\r`` each count once."""
-    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def _csv_records(path, text: str):
@@ -249,13 +244,19 @@ def _csv_number(path, line: int, name: str, cell: str) -> float:
     return value
 
 
+def _shown(text: str, width: int = 40) -> str:
+    """``text`` for a one-line message: shortened, and quoted if it has control characters."""
+    text = text if len(text) <= width else text[: width - 3] + "..."
+    return text if text.isprintable() else repr(text)
+
+
 def _csv_columns(path, header: list[str], names: list[str]) -> list[int]:
     """Position of each of ``names`` in ``header`` (ValueError if missing or ambiguous)."""
     header = [h.strip() for h in header]
     columns = []
     for name in names:
         if name not in header:
-            shown = ", ".join(h if len(h) <= 40 else h[:37] + "..." for h in header[:20])
+            shown = ", ".join(_shown(h) for h in header[:20])
             more = "" if len(header) <= 20 else f", ... ({len(header)} columns)"
             raise ValueError(f"{path} has no column {name!r} (columns: {shown}{more})")
         if header.count(name) > 1:
