@@ -152,13 +152,18 @@ examples:
       --adam-seeds 20 --adam-epochs 20000 --n-jobs 2
   lassobook fit data.csv --x x --y y --activation sign --depth 4 --beta 0.1 --out out \\
       --architecture tree --widths 2 2
+  lassobook fit data.csv --x t --y level --weight w --activation relu --beta 0.1 \\
+      --max-memory 4GB --out out       # sample weights; repeated t values are merged exactly
 
 Families: relu, leaky_relu, abs, threshold, sign at depth 2; relu, leaky_relu
 and abs at depth 3 and 4 (narrow chains); chains mixing them, one activation per
 hidden layer (--activation relu,abs is depth 3); sign and threshold at any depth
 (rectangular or tree, --widths). Another combination is an error, exit code 2.
 Writes DIR/fit.json (objective, certified, max_dual_violation, neurons with
-their kinks and coefficients, ...) and DIR/fit.png (data, network, kinks).
+their kinks and coefficients, ...) and DIR/fit.png (data, network, kinks), under
+a temporary name renamed into place. Exit 2 (one line, before any work): bad
+options, --out not a writable folder, a bad CSV line (named by its file line),
+or no solver fitting --max-memory. Exit 1: the solver failed.
 """
 
 
@@ -303,6 +308,10 @@ def _write_atomically(out, files: dict[str, bytes]) -> None:
     home.mkdir(parents=True, exist_ok=True)
     tmp = tempfile.mkdtemp(dir=home, prefix=f".{out.name}.tmp-" if fresh else ".lassobook-fit-")
     try:
+        if fresh:                                  # mkdtemp makes it 0700; a new folder gets the umask's mode
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o777 & ~umask)
         for name, content in files.items():
             with open(os.path.join(tmp, name), "wb") as fh:
                 fh.write(content)
