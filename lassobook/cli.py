@@ -354,11 +354,14 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     except (SolverError, Exception) as exc:  # noqa: BLE001 - one line, never a traceback
         label = "" if isinstance(exc, SolverError) else f"{type(exc).__name__}: "
         _fail(f"{label}{_cli_message(exc)}", 1)
-    _write_atomically(out, {"fit.json": (json.dumps(record, indent=2) + "\n").encode(), "fit.png": png})
+    # fit.json last: on an existing folder it is the record that the (already replaced) fit.png shows
+    _write_atomically(out, {"fit.png": png, "fit.json": (json.dumps(record, indent=2) + "\n").encode()})
     if not args.quiet:
         verdict = "certified" if cert.certified else "NOT certified"
+        gap = getattr(cert, "relative_gap", None)
         print(f"objective {fit.objective:.12g}, {fit.support.size} units, {verdict} "
-              f"(max |λᵀg|/β = {cert.ratio:.8f})")
+              f"(max |λᵀg|/β = {cert.ratio:.8f}"
+              + ("" if gap is None else f", relative duality gap {gap:.1e}") + ")")
         if runs is not None:
             print(f"Adam, {args.adam_seeds} seeds: best relative gap {record['adam']['best_gap']:.2e}, "
                   f"{record['adam']['below_optimum']} below the optimum")
