@@ -8,9 +8,19 @@ with ``g`` in a continuous family ``G``.  A Lasso solution whose residual
 
 is a global minimum of the training problem for networks of *any* width (no
 unit can be added with a first-order decrease of the objective, and the
-problem over the measure of units is convex).  :func:`certify` searches ``G``
-by dense sampling of its parameters, always including the data points, all
-midpoints and all reflections ``2x_i − x_j`` (:func:`lassobook.families.breakpoint_candidates`).
+problem over the measure of units is convex).  :func:`certify` finds the
+maximum exactly with the family's structured oracle where it has one
+(:mod:`lassobook.structured`), or searches ``G`` by dense sampling of its
+parameters, always including the data points, all midpoints and all reflections
+``2x_i − x_j`` (:func:`lassobook.families.breakpoint_candidates`).
+
+Dual feasibility alone does not make a solution optimal.  Scaled by
+``1/max(1, ρ)`` (``ρ`` the maximum over ``β``) the dual point is feasible for the
+dual of the training problem, whose objective ``D`` bounds the optimum from
+below; :func:`finish` requires the relative duality gap ``(P − D)/P`` to be small
+and the rebuilt network's own objective to equal ``P``.  All tolerances are
+relative (:data:`DUAL_TOL`, :data:`GAP_TOL`, :data:`NETWORK_TOL`), so the verdict
+does not depend on the units of ``x`` and ``y``.
 """
 
 from __future__ import annotations
@@ -21,31 +31,62 @@ import numpy as np
 
 from .dictionaries import evaluate_shapes
 
-__all__ = ["Certificate", "certify", "dual_correlations"]
+__all__ = ["Certificate", "certify", "dual_correlations", "dual_objective", "finish",
+           "DUAL_TOL", "GAP_TOL", "NETWORK_TOL", "exact_maximum", "sampled_maximum"]
+
+
+#: Relative tolerances of a certificate (documented in README and the module docstring).
+DUAL_TOL = 1e-5      # max |λᵀg| ≤ β (1 + DUAL_TOL) over the continuous family
+GAP_TOL = 1e-4       # (P − D(λ / max(1, ρ))) ≤ GAP_TOL · P
+NETWORK_TOL = 1e-8   # |network objective − P| ≤ NETWORK_TOL · P (+ float64 conditioning of x)
 
 
 @dataclass
 class Certificate:
-    """Result of the dual search.
+    """Result of the dual check of a fit: dual feasibility, duality gap, rebuilt network.
+
+    ``certified`` holds only when all three pass their *relative* tolerances:
+
+    1. **dual feasibility** over the continuous unit family:
+       ``max_g |λᵀg(X)| ≤ β (1 + tol)``;
+    2. **duality gap**: the scaled dual point ``λ / max(1, ρ)`` (``ρ = max_g |λᵀg|/β``)
+       is feasible, so ``D(λ/max(1, ρ)) ≤ optimum ≤ P`` with ``D(λ) = λᵀy − ½ Σ λ_n²/w_n``;
+       ``relative_gap = (P − D)/P ≤ gap_tol``;
+    3. **the network**: the network rebuilt from the solution has training objective
+       ``P`` (relative ``network_tol``, widened by the float64 conditioning of inputs
+       far from the origin: ``16 ε · max|x| / span``).
 
     Attributes
     ----------
     max_dual : float
-        ``max_g |λᵀg(X)|`` over the sampled continuous family.
+        ``max_g |λᵀg(X)|`` over the continuous family (exact, or over a dense sample).
     beta : float
     ratio : float
         ``max_dual / β`` (≤ 1 means no unit improves the solution).
     max_dual_violation : float
         ``max(0, ratio − 1)``: relative excess over β; 0 for an optimal solution.
     certified : bool
-        ``max_dual ≤ β (1 + tol)``.
+        All three checks pass (see above).
     tol : float
+        Relative tolerance of the dual check.
     dictionary_max : float
         ``max_k |A_kᵀλ|`` over the finite dictionary (the Lasso's own dual constraint).
     worst : dict
-        Parameters of the sampled shape attaining ``max_dual``.
+        Parameters of the shape attaining ``max_dual``.
     n_shapes : int
-        Number of sampled shapes.
+        Number of shapes the maximum was taken over (sampled or the full dictionary).
+    exact : bool
+        True if ``max_dual`` is the exact maximum over the continuous family (an oracle),
+        False if over a dense sample.
+    primal, dual : float
+        ``P`` (the Lasso objective of the solution, without the constant of merged
+        repeats) and ``D(λ/max(1, ρ))``, a lower bound on the optimum.
+    relative_gap, gap_tol : float
+    network_objective : float
+        The rebuilt network's own training objective (``nan`` if not checked).
+    network_error, network_tol : float
+        ``|network_objective − objective| / objective`` and its tolerance.
+    dual_ok, gap_ok, network_ok : bool
     """
 
     max_dual: float
@@ -57,11 +98,89 @@ class Certificate:
     dictionary_max: float
     worst: dict
     n_shapes: int
+    exact: bool = False
+    primal: float = float("nan")
+    dual: float = float("nan")
+    relative_gap: float = float("nan")
+    gap_tol: float = GAP_TOL
+    network_objective: float = float("nan")
+    network_error: float = float("nan")
+    network_tol: float = NETWORK_TOL
+    dual_ok: bool = False
+    gap_ok: bool = False
+    network_ok: bool = False
+    note: str = ""
 
     def __str__(self) -> str:
         verdict = "certified" if self.certified else "NOT certified"
-        return (f"{verdict}: max |λᵀg| / β = {self.ratio:.10f} over {self.n_shapes} sampled unit "
-                f"shapes (dictionary: {self.dictionary_max / self.beta:.10f}; tol {self.tol:g})")
+        scope = "exact over the continuous family" if self.exact else f"{self.n_shapes} sampled unit shapes"
+        ratio = f"{self.ratio:.10f}" if self.ratio < 1e6 else f"{self.ratio:.3e}"
+        text = (f"{verdict}: max |λᵀg| / β = {ratio} ({scope}; tol {self.tol:g}), "
+                f"relative duality gap {self.relative_gap:.2e} (tol {self.gap_tol:g}), "
+                f"network objective error {self.network_error:.1e}")
+        return text + (f"; {self.note}" if self.note else "")
+
+    def record(self) -> dict:
+        """The JSON-ready numbers (as written to ``fit.json``)."""
+        return {
+            "certified": self.certified, "max_dual_violation": self.max_dual_violation,
+            "dual_ratio": self.ratio, "dual_tol": self.tol, "dual_exact": self.exact,
+            "relative_duality_gap": self.relative_gap, "gap_tol": self.gap_tol,
+            "dual_objective": self.dual, "network_objective": self.network_objective,
+            "network_relative_error": self.network_error, "network_tol": self.network_tol,
+            "note": self.note,
+        }
+
+
+def dual_objective(lam, y, w) -> float:
+    r"""``D(λ) = λᵀy_c − ½ Σ_n λ_n² / w_n`` (weighted-centred ``y``; needs ``1ᵀλ ≈ 0``)."""
+    lam, y, w = (np.asarray(v, dtype=np.float64) for v in (lam, y, w))
+    yc = y - float(w @ y) / float(w.sum())
+    return float(lam @ yc - 0.5 * np.sum(lam * lam / w))
+
+
+def finish(cert: Certificate, fit, *, gap_tol: float = GAP_TOL,
+           network_tol: float = NETWORK_TOL) -> Certificate:
+    """Add the duality gap and the rebuilt-network check to a dual check ``cert`` of ``fit``.
+
+    ``certified`` becomes dual feasibility *and* relative gap *and* network objective.
+    """
+    data = fit.data
+    rho = max(1.0, cert.ratio)
+    primal = float(fit.solution.objective)
+    dual = dual_objective(fit.solution.residual / rho, data.y, data.w)
+    scale = max(primal, 0.0)
+    gap = max(0.0, primal - dual)
+    rel_gap = 0.0 if gap == 0.0 else (gap / scale if scale > 0 else float("inf"))
+    net_obj = float(fit.network_objective())
+    total = fit.objective
+    span = float(np.ptp(data.x))
+    conditioning = 16 * np.finfo(float).eps * float(np.abs(data.x).max()) / span if span > 0 else 0.0
+    tol_net = network_tol + conditioning
+    err = abs(net_obj - total) / total if total > 0 else abs(net_obj - total)
+    cert.primal, cert.dual, cert.relative_gap, cert.gap_tol = primal, dual, rel_gap, gap_tol
+    cert.network_objective, cert.network_error, cert.network_tol = net_obj, err, tol_net
+    cert.dual_ok = bool(cert.max_dual <= cert.beta * (1 + cert.tol))
+    cert.gap_ok = bool(rel_gap <= gap_tol)
+    cert.network_ok = bool(err <= tol_net)
+    cert.certified = cert.dual_ok and cert.gap_ok and cert.network_ok
+    if not cert.certified:
+        cert.note = _diagnosis(cert, fit)
+    return cert
+
+
+def _diagnosis(cert: Certificate, fit) -> str:
+    """One sentence on why a fit is not certified (and what to do)."""
+    if not cert.dual_ok:
+        beta_max = fit.beta_max() if hasattr(fit, "beta_max") else None
+        if beta_max is not None and fit.beta < 1e-6 * beta_max:
+            return (f"β = {fit.beta:.3g} is {fit.beta / beta_max:.1e} of β_max = {beta_max:.3g}: the "
+                    f"problem is at the interpolation limit; its limit as β → 0 is the minimum-ℓ1 "
+                    f"interpolant (lassobook.landscape.min_l1_interpolation)")
+        return "a unit outside the dictionary improves the fit (the dual check failed)"
+    if not cert.gap_ok:
+        return "the solution is not optimal to the stated tolerance (duality gap too large)"
+    return "the rebuilt network's objective differs from the Lasso objective"
 
 
 def dual_correlations(family, x, residual, params, chunk: int = 4096) -> np.ndarray:
@@ -74,29 +193,70 @@ def dual_correlations(family, x, residual, params, chunk: int = 4096) -> np.ndar
     return out
 
 
-def certify(fit, *, tol: float = 1e-5, resolution: int = 2000) -> Certificate:
+def sampled_maximum(family, data, lam, resolution: int = 2000) -> tuple[float, dict, int]:
+    """``max_g |λᵀg(X)|`` over a dense sample of the continuous family: (value, worst params, count)."""
+    params = family.candidate_params(data, resolution)
+    corr = dual_correlations(family, data.x, lam, params)
+    k = int(np.argmax(corr))
+    return float(corr[k]), {n: float(v[k]) for n, v in params.items()}, int(corr.size)
+
+
+def exact_maximum(family, data, lam, oracle=None):
+    """``max_g |λᵀg(X)|`` over the continuous family, exactly, by the family's structured oracle.
+
+    Returns ``(value, worst params, number of dictionary columns)``, or ``None`` when the
+    family has no oracle whose maximum is the continuous one
+    (:attr:`lassobook.structured.StructuredOracle.continuous`).  A given ``oracle``
+    is used as it is (its maximum may be over its finite dictionary only).
+    """
+    from .structured import structured_oracle
+
+    if oracle is None:          # only an oracle whose maximum is the continuous one
+        try:
+            oracle = structured_oracle(family, data)
+        except ValueError:
+            return None
+        if not oracle.continuous:
+            return None
+    sums = oracle.sums(np.asarray(lam, dtype=np.float64)[data.order])
+    value, keys, _ = oracle.search(sums, 1)
+    worst = {k: float(v[0]) for k, v in oracle.params(keys[:1]).items()} if len(keys) else {}
+    return float(value), worst, int(min(oracle.n_columns, np.iinfo(np.int64).max))
+
+
+def certify(fit, *, tol: float = DUAL_TOL, resolution: int = 2000, sampled: bool = True,
+            oracle=None) -> Certificate:
     """Certify (or refute) global optimality of a :class:`~lassobook.lasso.LassoFit`.
 
     Parameters
     ----------
     fit : LassoFit
     tol : float
-        Relative slack for the solver's finite accuracy: certified iff
+        Relative slack for the solver's finite accuracy in the dual check:
         ``max_g |λᵀg| ≤ β (1 + tol)``.
     resolution : int
         Number of grid points per continuous parameter, on top of the data
-        points, midpoints and reflections.
+        points, midpoints and reflections (sampled check).
+    sampled : bool
+        True: maximize over a dense sample of the continuous family (always
+        available, independent of the structured oracles).  False: the exact
+        maximum by the family's structured oracle where it has one (falls back
+        to the sample otherwise).
+    oracle : StructuredOracle, optional
+        The oracle to use for the exact maximum (default: built for the fit's data).
+
+    The duality gap and the rebuilt network are then checked (:func:`finish`).
     """
     data, beta = fit.data, fit.beta
     lam = fit.solution.residual
-    params = fit.family.candidate_params(data, resolution)
-    corr = dual_correlations(fit.family, data.x, lam, params)
-    k = int(np.argmax(corr))
-    max_dual = float(corr[k])
-    dict_max = float(np.abs(lam @ fit.dictionary.matrix).max())
+    found = None if sampled else exact_maximum(fit.family, data, lam, oracle)
+    exact = found is not None
+    max_dual, worst, n_shapes = found if exact else sampled_maximum(fit.family, data, lam, resolution)
+    dict_max = float(np.abs(lam @ fit.dictionary.matrix).max(initial=0.0))
     ratio = max_dual / beta
-    return Certificate(
+    cert = Certificate(
         max_dual=max_dual, beta=beta, ratio=ratio, max_dual_violation=max(0.0, ratio - 1.0),
         certified=bool(max_dual <= beta * (1 + tol)), tol=tol, dictionary_max=dict_max,
-        worst={n: float(v[k]) for n, v in params.items()}, n_shapes=corr.size,
+        worst=worst, n_shapes=n_shapes, exact=exact,
     )
+    return finish(cert, fit)

@@ -216,8 +216,8 @@ def vertex_thresholds(x_sorted, activations, rho: float = 0.1, *, chunk: int = 2
     D = len(activations)
     x = np.asarray(x_sorted, dtype=np.float64)
     rows, rhs, layer, point, slopes = kink_equations(x, activations, rho)
-    scale = max(1.0, float(np.abs(x).max()))
-    tol = 1e-9 * scale
+    scale = float(np.ptp(x)) or 1.0      # relative to the data's span: units never matter
+    tol = 1e-9 * max(scale, float(np.abs(x).max()) * 1e-6)
     signs = np.array(list(product(*_sign_sets(activations))))           # (S, D)
     n_systems = comb(rows.shape[0], D)
     if n_systems > max_systems:
@@ -710,11 +710,11 @@ def check_dictionary(family, datasets, beta: float, *, tol: float = 1e-5, resolu
     within ``1 + tol``, and the largest relative gap between the Lasso optimum and
     the rebuilt network's objective.
     """
-    from .lasso import fit_lasso
+    from .lasso import fit_dense
 
     worst, gap, n = 0.0, 0.0, 0
     for data in datasets:
-        fit = fit_lasso(data, family=family, beta=beta)
+        fit = fit_dense(data, family=family, beta=beta)
         worst = max(worst, fit.certificate(tol=tol, resolution=resolution).ratio)
         if search and isinstance(family, NarrowChain):
             worst = max(worst, continuous_search(fit)["ratio"])

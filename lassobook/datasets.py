@@ -47,24 +47,63 @@ def _as_1d_float(values, name: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Dataset:
-    """Validated 1-D regression data.
+    r"""Validated 1-D regression data, with optional sample weights.
+
+    The training problem is the weighted least squares
+    ``½ Σ_n w_n (f(x_n) − y_n)² + R(θ)`` (``w_n = 1`` unless weights are given).
+    Rows that share an input are merged exactly: for the rows ``n`` with
+    ``x_n = u``,
+
+    .. math::
+
+        \sum_n w_n (f(u) - y_n)^2 = W_u\,(f(u) - \bar y_u)^2
+            + \sum_n w_n (y_n - \bar y_u)^2 ,
+        \qquad W_u = \sum_n w_n ,\quad \bar y_u = \tfrac{1}{W_u}\sum_n w_n y_n ,
+
+    so the problem on the distinct inputs with weights ``W_u`` and labels
+    ``ȳ_u`` has the same minimizers, and its objective differs by the constant
+    :attr:`offset` ``= ½ Σ_n w_n (y_n − ȳ_u)²`` (the part no network can fit).
+    Rows with weight 0 do not enter the objective and are dropped.
 
     Attributes
     ----------
     x, y : ndarray of shape (n,)
-        Inputs and labels, in the caller's order.
+        Distinct inputs and their labels: the caller's order when no rows were
+        merged or dropped, else sorted by ``x``.
     order : ndarray of shape (n,)
         Permutation with ``x[order]`` increasing.
+    w : ndarray of shape (n,)
+        Weight of each point (all ones for unweighted data without repeats).
+    offset : float
+        ``½ Σ_n w_n (y_n − ȳ_u)²``: added to every objective on the merged points.
+    n_rows : int
+        Number of rows the caller gave (before merging repeated inputs).
     """
 
     x: np.ndarray
     y: np.ndarray
     order: np.ndarray
+    w: np.ndarray = None
+    offset: float = 0.0
+    n_rows: int = None
+
+    def __post_init__(self):
+        if self.w is None:
+            w = np.ones(self.x.size)
+            w.setflags(write=False)
+            object.__setattr__(self, "w", w)
+        if self.n_rows is None:
+            object.__setattr__(self, "n_rows", int(self.x.size))
 
     @property
     def n(self) -> int:
-        """Number of training points."""
+        """Number of distinct training points."""
         return self.x.size
+
+    @property
+    def weighted(self) -> bool:
+        """True if some point has a weight other than 1 (given weights or merged repeats)."""
+        return bool(np.any(self.w != 1.0))
 
     @property
     def x_sorted(self) -> np.ndarray:
@@ -74,30 +113,51 @@ class Dataset:
     def y_sorted(self) -> np.ndarray:
         return self.y[self.order]
 
+    @property
+    def w_sorted(self) -> np.ndarray:
+        return self.w[self.order]
+
     def to_caller_order(self, values_sorted: np.ndarray) -> np.ndarray:
-        """Map an array indexed by sorted position (first axis) back to the caller's order."""
+        """Map an array indexed by sorted position (first axis) back to the order of :attr:`x`."""
         out = np.empty_like(values_sorted)
         out[self.order] = values_sorted
         return out
 
     def __repr__(self) -> str:
-        return f"Dataset(n={self.n}, x in [{self.x.min():g}, {self.x.max():g}])"
+        extra = "" if self.n_rows == self.n else f" from {self.n_rows} rows"
+        return f"Dataset(n={self.n}{extra}, x in [{self.x.min():g}, {self.x.max():g}])"
 
 
-def as_dataset(x, y=None) -> Dataset:
-    """Validate ``x`` and ``y`` and return a :class:`Dataset`.
+def _check_weights(sample_weight, n: int) -> np.ndarray:
+    """Sample weights as a float array: finite, ≥ 0, not all zero (else a ValueError)."""
+    w = _as_1d_float(sample_weight, "sample_weight")
+    if w.size != n:
+        raise ValueError(f"sample_weight has {w.size} values for {n} points")
+    if (w < 0).any():
+        i = int(np.flatnonzero(w < 0)[0])
+        raise ValueError(f"sample_weight must be >= 0, got {w[i]:g} at position {i}")
+    if not (w > 0).any():
+        raise ValueError("sample_weight is zero everywhere: no point enters the objective")
+    return w
+
+
+def as_dataset(x, y=None, sample_weight=None) -> Dataset:
+    """Validate ``x``, ``y`` (and weights) and return a :class:`Dataset`.
 
     ``x`` may have shape (n,) or (n, 1); ``y`` shape (n,) or (n, 1).  Passing a
-    :class:`Dataset` returns it unchanged.
+    :class:`Dataset` (and no weights) returns it unchanged.  Repeated inputs
+    are merged exactly and zero-weight rows dropped (see :class:`Dataset`).
 
     Raises
     ------
     ValueError
         If the values are non-numeric, NaN or infinite, of the wrong shape, of
-        different lengths, fewer than two, or if two inputs coincide (the
-        duplicates are named).
+        different lengths, if the weights are negative, non-finite or all zero,
+        or if fewer than two distinct inputs have positive weight.
     """
     if isinstance(x, Dataset) and y is None:
+        if sample_weight is not None:
+            raise ValueError("sample_weight cannot be given with a Dataset (it has its weights)")
         return x
     if y is None:
         raise ValueError("y is missing: pass both x and y")
@@ -105,23 +165,36 @@ def as_dataset(x, y=None) -> Dataset:
     ya = _as_1d_float(y, "y")
     if xa.size != ya.size:
         raise ValueError(f"x and y have different lengths ({xa.size} and {ya.size})")
-    if xa.size < 2:
-        raise ValueError(f"at least 2 training points are needed, got {xa.size}")
+    n_rows = xa.size
+    wa = None if sample_weight is None else _check_weights(sample_weight, xa.size)
+    if wa is not None and (wa == 0).any():
+        keep = wa > 0
+        xa, ya, wa = xa[keep], ya[keep], wa[keep]
     order = np.argsort(xa, kind="stable")
     xs = xa[order]
-    dup = np.flatnonzero(np.diff(xs) == 0)
-    if dup.size:
-        values = np.unique(xs[dup])
-        shown = ", ".join(f"{v:g}" for v in values[:5])
-        more = "" if values.size <= 5 else f" and {values.size - 5} more"
-        raise ValueError(
-            f"duplicate x values are not allowed (the Lasso dictionaries need distinct "
-            f"points): x = {shown}{more} appear(s) more than once"
-        )
-    xa.setflags(write=False)
-    ya.setflags(write=False)
-    order.setflags(write=False)
-    return Dataset(xa, ya, order)
+    offset = 0.0
+    if xs.size and (np.diff(xs) == 0).any():
+        xa, ya, wa, offset = _merge_repeats(xs, ya[order], None if wa is None else wa[order])
+        order = np.arange(xa.size)
+    if np.unique(xa).size < 2:
+        raise ValueError(f"at least 2 distinct training points (with positive weight) are needed, "
+                         f"got {np.unique(xa).size}")
+    if wa is not None and np.all(wa == 1.0):
+        wa = None
+    for arr in (xa, ya, order) + (() if wa is None else (wa,)):
+        arr.setflags(write=False)
+    return Dataset(xa, ya, order, wa, float(offset), n_rows)
+
+
+def _merge_repeats(xs, ys, ws):
+    """Merge rows with equal (sorted) inputs ``xs``: summed weights, weighted mean labels, offset."""
+    ws = np.ones(xs.size) if ws is None else ws
+    starts = np.flatnonzero(np.concatenate([[True], np.diff(xs) != 0]))
+    W = np.add.reduceat(ws, starts)
+    ybar = np.add.reduceat(ws * ys, starts) / W
+    group = np.repeat(np.arange(starts.size), np.diff(np.append(starts, xs.size)))
+    offset = 0.5 * float(np.sum(ws * (ys - ybar[group]) ** 2))
+    return xs[starts].copy(), ybar, W, offset
 
 
 #: The datasets of the paper's figures whose data is known exactly (NOTES §8).

@@ -168,7 +168,8 @@ def build_dictionary(data, family: "Family", *, prune: bool = True, rtol: float 
         neuron over two columns.  The first raw column of each group is kept; all
         raw labels are recorded in ``aliases`` (a negated one with a leading "−").
     rtol : float
-        Relative tolerance used to decide that two columns coincide.
+        Tolerance, relative to the largest centred entry, used to decide that a
+        column is constant or that two columns coincide.
     """
     data = data if isinstance(data, Dataset) else as_dataset(*data)
     params, labels = family.raw_dictionary(data)
@@ -177,8 +178,8 @@ def build_dictionary(data, family: "Family", *, prune: bool = True, rtol: float 
         return Dictionary(family, data, params, list(labels), [[l] for l in labels],
                           np.ascontiguousarray(matrix))
 
-    scale = max(1.0, float(np.abs(matrix).max(initial=0.0)))
     centered = matrix - matrix.mean(axis=0, keepdims=True)
+    scale = float(np.abs(centered).max(initial=0.0)) or 1.0   # relative: units never matter
     informative = np.ptp(matrix, axis=0) > rtol * scale
     # canonical sign: the first clearly nonzero entry of each centered column is positive
     lead = np.argmax(np.abs(centered) > 1e3 * rtol * scale, axis=0)

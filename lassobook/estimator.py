@@ -16,13 +16,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .datasets import as_dataset
 from .families import get_family
-from .lasso import check_beta, fit_lasso
+from .fitting import SOLVERS
+from .fitting import fit as _fit
+from .lasso import check_beta
 
 __all__ = ["ConvexNet1D", "EXPECTED_FAILED_CHECKS"]
-
-SOLVERS = ("dense", "structured")
 
 _MULTI = ("the check fits on X with several features; ConvexNet1D is a model of one input "
           "feature and rejects other shapes with a ValueError")
@@ -40,7 +39,10 @@ EXPECTED_FAILED_CHECKS = {
         "check_supervised_y_2d", "check_regressors_int", "check_methods_sample_order_invariance",
         "check_methods_subset_invariance", "check_fit2d_1sample", "check_dict_unchanged",
         "check_fit_idempotent", "check_fit_check_is_fitted", "check_n_features_in",
-        "check_fit2d_predict1d")},
+        "check_fit2d_predict1d", "check_sample_weights_pandas_series",
+        "check_sample_weights_not_an_array", "check_sample_weights_list",
+        "check_all_zero_sample_weights_error", "check_sample_weights_shape",
+        "check_sample_weights_not_overwritten", "check_sample_weight_equivalence_on_dense_data")},
     "check_fit1d": "a 1-D X of shape (n,) is one feature by design, not an error",
 }
 
@@ -73,10 +75,14 @@ class ConvexNet1D(RegressorMixin, BaseEstimator):
         For deep families ("parallel"; "rectangular" or "tree" for sign networks).
     beta : float, default=0.01
         Weight-decay strength β > 0 of the training problem.
-    solver : {"dense", "structured"}, default="dense"
+    solver : {"auto", "dense", "structured"}, default="auto"
         "dense": the full dictionary and cvxpy + Clarabel; "structured": the
         working-set solver of :mod:`lassobook.structured` (no dense dictionary,
-        for large n; certified over the full dictionary).
+        for large n; certified over the full dictionary); "auto": dense for small
+        problems, structured where the dense path would be large, after a memory
+        estimate (:mod:`lassobook.fitting`).
+    max_memory : int, str or None, default=None
+        Memory budget of a fit (bytes or "4GB"); default half of the machine's RAM.
     rho : float, default=0.1
         Leaky ReLU slope.
     widths : tuple of int or None, default=None
@@ -104,8 +110,8 @@ class ConvexNet1D(RegressorMixin, BaseEstimator):
         Always 1.
     """
 
-    def __init__(self, activation="relu", depth=2, architecture=None, beta=0.01, solver="dense",
-                 rho=0.1, widths=None, min_norm=False):
+    def __init__(self, activation="relu", depth=2, architecture=None, beta=0.01, solver="auto",
+                 rho=0.1, widths=None, min_norm=False, max_memory=None):
         self.activation = activation
         self.depth = depth
         self.architecture = architecture
@@ -114,6 +120,7 @@ class ConvexNet1D(RegressorMixin, BaseEstimator):
         self.rho = rho
         self.widths = widths
         self.min_norm = min_norm
+        self.max_memory = max_memory
 
     def _family(self):
         if self.solver not in SOLVERS:
@@ -121,20 +128,17 @@ class ConvexNet1D(RegressorMixin, BaseEstimator):
         widths = None if self.widths is None else tuple(self.widths)
         return get_family(self.activation, self.depth, self.architecture, rho=self.rho, widths=widths)
 
-    def fit(self, X, y):
-        """Fit by the Lasso; X of shape (n,) or (n, 1), y of shape (n,). Returns self."""
+    def fit(self, X, y, sample_weight=None):
+        """Fit by the Lasso; X of shape (n,) or (n, 1), y of shape (n,). Returns self.
+
+        ``sample_weight`` (shape (n,), finite, ≥ 0, not all zero) weights each
+        row's squared error; repeated X values are merged exactly.
+        """
         family = self._family()
         beta = check_beta(self.beta)
         X, y = validate_data(self, _as_column(X), y, dtype=np.float64, y_numeric=True)
-        data = as_dataset(_single_feature(X), y)
-        if self.solver == "structured":
-            if self.min_norm:
-                raise ValueError("min_norm=True needs the dense solver (solver='dense')")
-            from .structured import fit_structured
-
-            fit = fit_structured(data, family=family, beta=beta)
-        else:
-            fit = fit_lasso(data, family=family, beta=beta, min_norm=self.min_norm)
+        fit = _fit(_single_feature(X), y, family=family, beta=beta, solver=self.solver,
+                   sample_weight=sample_weight, min_norm=self.min_norm, max_memory=self.max_memory)
         self.fit_ = fit
         self.objective_ = fit.objective
         self.certificate_ = fit.certificate()

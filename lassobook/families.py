@@ -65,6 +65,10 @@ class Family(ABC):
     depth: int
     #: human-readable architecture name
     architecture: str = "parallel"
+    #: how a unit shape scales with the input: ``g(s·x) = s^degree · g'(x)`` with ``g'`` in the
+    #: family (1: ramps and chains of ReLU/leaky/abs; 0: sign and threshold units).  It fixes
+    #: how β transforms with the units of ``x`` (:mod:`lassobook.fitting`).
+    degree: int = 1
 
     @abstractmethod
     def shape(self, x: np.ndarray, **params: np.ndarray) -> np.ndarray:
@@ -133,6 +137,11 @@ class TwoLayer(Family):
     @property
     def homogeneous(self) -> bool:
         return self.activation in HOMOGENEOUS
+
+    @property
+    def degree(self) -> int:
+        """1 for ReLU, leaky ReLU and absolute value units; 0 for sign and threshold."""
+        return 1 if self.homogeneous else 0
 
     def shape(self, x, breakpoint, orientation):
         return self._sigma(orientation * (x - breakpoint))
@@ -225,6 +234,9 @@ def get_family(activation, depth: int | None = None, architecture: str | None = 
         For an unknown activation, a bad depth, or a combination this version
         of lassobook does not support (the message lists what is supported).
     """
+    if not isinstance(activation, (str, tuple, list)) or not activation:
+        raise ValueError(f"activation must be a name such as 'relu' (one of {', '.join(ACTIVATIONS)}) "
+                         f"or one name per hidden layer, got {activation!r}")
     if isinstance(activation, str) and "," in activation:
         activation = tuple(a.strip() for a in activation.split(","))
     if not isinstance(activation, str):

@@ -9,7 +9,7 @@ with the output bias ``ξ`` unpenalized.  Its dual is
 optimum ``λ* = y − Az* − ξ*1`` is the residual.
 
 :func:`solve_lasso` solves it with cvxpy and the open-source interior-point
-solver Clarabel at tight tolerance.  :func:`fit_lasso` goes from data and a
+solver Clarabel at tight tolerance.  :func:`fit_dense` goes from data and a
 network family to a :class:`LassoFit`: dictionary, solution, the reconstructed
 network and its certificate.
 """
@@ -26,7 +26,7 @@ import numpy as np
 from .datasets import Dataset, as_dataset
 from .dictionaries import Dictionary, build_dictionary
 
-__all__ = ["SolverError", "LassoSolution", "LassoFit", "solve_lasso", "fit_lasso", "lasso_objective"]
+__all__ = ["SolverError", "LassoSolution", "LassoFit", "solve_lasso", "fit_dense", "lasso_objective"]
 
 #: Clarabel settings used for every solve (absolute and relative gap, feasibility).
 CLARABEL_SETTINGS = dict(tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10, max_iter=500)
@@ -47,10 +47,19 @@ def check_beta(beta) -> float:
     return b
 
 
-def lasso_objective(A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float) -> float:
-    """``½‖Az + ξ1 − y‖² + β‖z‖₁`` evaluated in float64."""
+def lasso_objective(A: np.ndarray, y: np.ndarray, z: np.ndarray, xi: float, beta: float,
+                    w: np.ndarray | None = None) -> float:
+    """``½ Σ_n w_n (Az + ξ1 − y)_n² + β‖z‖₁`` evaluated in float64 (``w = 1`` by default)."""
     r = A @ z + xi - y
-    return float(0.5 * r @ r + beta * np.abs(z).sum())
+    sq = r @ r if w is None else r @ (np.asarray(w) * r)
+    return float(0.5 * sq + beta * np.abs(z).sum())
+
+
+def _pow2(value: float) -> float:
+    """The power of two nearest ``value`` (> 0) from below; 1 for 0 or non-finite values."""
+    if not np.isfinite(value) or value <= 0:
+        return 1.0
+    return float(np.ldexp(1.0, int(np.frexp(value)[1]) - 1))
 
 
 @dataclass
@@ -66,8 +75,9 @@ class LassoSolution:
     objective : float
         ``½‖Az + ξ1 − y‖² + β‖z‖₁`` at ``(z, xi)``, recomputed in float64.
     residual : ndarray of shape (n,)
-        ``y − Az − ξ1``: the dual optimal point λ* (the same at every optimum; for a
-        minimum-norm solution it is taken from the first solve, the more accurate one).
+        The dual optimal point ``λ* = w ⊙ (y − Az − ξ1)`` (the residual for unit
+        weights; the same at every optimum; for a minimum-norm solution it is taken
+        from the first solve, the more accurate one).
     status : str
         Solver status (``"optimal"``).
     beta : float
@@ -163,8 +173,15 @@ def _min_norm_point(Ac: np.ndarray, yc: np.ndarray, z_opt: np.ndarray, beta: flo
                       "(within 1e-8 relative, or 1e-13 of ½‖y‖²)")
 
 
-def solve_lasso(A, y, beta: float, *, min_norm: bool = False) -> LassoSolution:
-    """Solve ``min ½‖Az + ξ1 − y‖² + β‖z‖₁`` (ξ unpenalized) with Clarabel.
+def solve_lasso(A, y, beta: float, *, min_norm: bool = False, weights=None) -> LassoSolution:
+    r"""Solve ``min ½ Σ_n w_n (Az + ξ1 − y)_n² + β‖z‖₁`` (ξ unpenalized) with Clarabel.
+
+    Units never matter: the problem is solved with ``A``, ``y`` and ``w`` divided
+    by powers of two near their scales (``A = a·A'``, ``y = t·y'``, ``w = κ·w'``,
+    so ``z = (t/a) z'``, ``β' = β/(κ t a)`` and the objective is ``κ t²`` times the
+    scaled one — all exact in floating point), so Clarabel's tolerances are
+    relative to the problem.  When ``β ≥ max_k |A_kᵀ w(y − ȳ)|`` the optimum is
+    ``z = 0`` (the KKT conditions hold there) and no solver is called.
 
     Parameters
     ----------
@@ -175,6 +192,8 @@ def solve_lasso(A, y, beta: float, *, min_norm: bool = False) -> LassoSolution:
         Return the minimum-ℓ2-norm solution among all optima (a second convex
         problem over the optimal set, see :func:`_min_norm_point`; its point is
         accepted when its Lasso objective is within 1e-8 relative of the optimum).
+    weights : array_like of shape (n,), optional
+        Positive sample weights ``w`` (default all ones).
 
     Raises
     ------
@@ -185,27 +204,66 @@ def solve_lasso(A, y, beta: float, *, min_norm: bool = False) -> LassoSolution:
     """
     A, y = _check_problem(A, y)
     beta = check_beta(beta)
+    w = np.ones(y.size) if weights is None else np.asarray(weights, dtype=np.float64)
     t0 = time.perf_counter()
-    # Centering eliminates the free bias: ξ* = mean(y − Az*).
-    a_mean, y_mean = A.mean(axis=0), y.mean()
+    # Centering eliminates the free bias: ξ* = weighted mean of (y − Az*).
+    a_mean, y_mean = (w @ A) / w.sum(), float(w @ y) / w.sum()
     Ac, yc = A - a_mean, y - y_mean
+    lam0 = w * yc
+    corr0 = np.abs(Ac.T @ lam0)
+    if corr0.max(initial=0.0) <= beta:        # β ≥ β_max of the dictionary: z = 0 is optimal
+        z_opt = np.zeros(A.shape[1])
+        return LassoSolution(z=z_opt, xi=y_mean, objective=lasso_objective(A, y, z_opt, y_mean, beta, w),
+                             residual=lam0, status="optimal", beta=beta, min_norm=min_norm,
+                             solve_time=time.perf_counter() - t0)
+    # exact power-of-two scalings: every entry of the scaled problem is O(1)
+    sw = np.sqrt(w / _pow2(float(w.mean())))
+    t = _pow2(float(np.sqrt(np.mean(sw**2 * yc**2))))
+    a = _pow2(float(np.abs(Ac).max()))
+    As, ys = Ac * (sw / a)[:, None], yc * sw / t
+    beta_s = beta / (_pow2(float(w.mean())) * t * a)
     z = cp.Variable(A.shape[1])
-    fit_term = 0.5 * cp.sum_squares(Ac @ z - yc)
-    problem = cp.Problem(cp.Minimize(fit_term + beta * cp.norm1(z)))
+    problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(As @ z - ys) + beta_s * cp.norm1(z)))
     _solve(problem, "Lasso")
     status = problem.status
-    z_opt = np.asarray(z.value, dtype=np.float64)
+    zs = np.asarray(z.value, dtype=np.float64)
+    z_opt = zs * (t / a)
     xi = float(y_mean - a_mean @ z_opt)
-    residual = y - A @ z_opt - xi
+    residual = w * (y - A @ z_opt - xi)
     if min_norm:
         # The dual point λ* is the same at every optimum: keep the first solve's, which
         # is more accurate than the residual of a second solve over the optimal set.
-        z_opt = _min_norm_point(Ac, yc, z_opt, beta)
+        z_opt = _min_norm_point(As, ys, zs, beta_s) * (t / a)
         xi = float(y_mean - a_mean @ z_opt)
     return LassoSolution(
-        z=z_opt, xi=xi, objective=lasso_objective(A, y, z_opt, xi, beta), residual=residual,
+        z=z_opt, xi=xi, objective=lasso_objective(A, y, z_opt, xi, beta, w), residual=residual,
         status=status, beta=beta, min_norm=min_norm, solve_time=time.perf_counter() - t0,
     )
+
+
+def _significant(z: np.ndarray, tol: float) -> np.ndarray:
+    """Indices with ``|z_k| > tol · max|z|`` (relative: the units of ``z`` never matter)."""
+    z = np.asarray(z)
+    top = float(np.abs(z).max(initial=0.0))
+    return np.flatnonzero(np.abs(z) > tol * top) if top > 0 else np.empty(0, dtype=int)
+
+
+def _sparsify(sol: LassoSolution, A: np.ndarray, y: np.ndarray, w: np.ndarray,
+              tol: float = 1e-8) -> LassoSolution:
+    """``sol`` with the coefficients below ``tol · max|z|`` set to exactly 0 and ξ, objective redone.
+
+    The dual point is kept (it is the solver's, the more accurate); the certificate
+    measures the duality gap of the returned point, so nothing is hidden.
+    """
+    keep = _significant(sol.z, tol)
+    if keep.size == np.count_nonzero(sol.z):
+        return sol
+    z = np.zeros_like(sol.z)
+    z[keep] = sol.z[keep]
+    xi = float(w @ (y - A[:, keep] @ z[keep])) / float(w.sum())
+    return LassoSolution(z=z, xi=xi, objective=lasso_objective(A, y, z, xi, sol.beta, w),
+                         residual=sol.residual, status=sol.status, beta=sol.beta,
+                         min_norm=sol.min_norm, solve_time=sol.solve_time)
 
 
 @dataclass
@@ -220,8 +278,9 @@ class LassoFit:
     dictionary : Dictionary
     solution : LassoSolution
     zero_tol : float
-        Coefficients with ``|z_k| <= zero_tol * max(1, max|z|)`` count as zero
-        (interior-point solutions are only approximately sparse).
+        Coefficients with ``|z_k| <= zero_tol * max|z|`` count as zero (relative:
+        interior-point solutions are only approximately sparse; :func:`fit_dense`
+        sets them to exactly zero and re-evaluates the objective).
     """
 
     data: Dataset
@@ -234,17 +293,19 @@ class LassoFit:
 
     @property
     def objective(self) -> float:
-        """The Lasso optimum."""
-        return self.solution.objective
+        """The optimum of the training problem: the Lasso objective plus the constant of merged repeats."""
+        return self.solution.objective + self.data.offset
 
     @property
     def support(self) -> np.ndarray:
         """Indices of the dictionary columns with nonzero coefficient."""
-        z = self.solution.z
-        return np.flatnonzero(np.abs(z) > self.zero_tol * max(1.0, np.abs(z).max(initial=0)))
+        return _significant(self.solution.z, self.zero_tol)
 
     def predict(self, x) -> np.ndarray:
-        """The Lasso model ``Σ_k z_k g_k(x) + ξ`` at inputs ``x`` of shape (n,)."""
+        """The Lasso model ``Σ_k z_k g_k(x) + ξ`` at inputs ``x`` of shape (n,) or (n, 1)."""
+        from .datasets import _as_1d_float
+
+        x = _as_1d_float(x, "x")
         s = self.support
         return self.dictionary.evaluate(x, s) @ self.solution.z[s] + self.solution.xi
 
@@ -271,14 +332,30 @@ class LassoFit:
         return self._network
 
     def network_objective(self) -> float:
-        """The reconstructed network's own regularized training objective."""
+        """The reconstructed network's own regularized training objective (weights and repeats included)."""
         net = self.network()
-        return float(net.objective(self.data.x, self.data.y, self.beta)[0].detach())
+        value = net.objective(self.data.x, self.data.y, self.beta, weights=self.data.w)[0]
+        return float(value.detach()) + self.data.offset
+
+    def beta_max(self) -> float:
+        """``β_max = max_g |g(X)ᵀ w (y − ȳ)|`` over the continuous family: for ``β ≥ β_max``
+        the constant network is optimal (exact where the family has an oracle, else sampled)."""
+        from .certificate import exact_maximum, sampled_maximum
+
+        y, w = self.data.y, self.data.w
+        lam0 = w * (y - float(w @ y) / float(w.sum()))
+        found = exact_maximum(self.family, self.data, lam0)
+        return (found or sampled_maximum(self.family, self.data, lam0))[0]
 
     def certificate(self, **kwargs):
-        """Search the continuous unit family for a dual violation (see :func:`lassobook.certificate.certify`)."""
+        """The certificate of global optimality (:func:`lassobook.certificate.certify`).
+
+        By default the dual maximum is exact where the family has a structured
+        oracle (``sampled=False``); pass ``sampled=True`` for the dense sample.
+        """
         from .certificate import certify
 
+        kwargs.setdefault("sampled", False)
         return certify(self, **kwargs)
 
     def summary(self, certificate=None) -> dict:
@@ -290,12 +367,11 @@ class LassoFit:
             "depth": self.family.depth,
             "beta": self.beta,
             "n": self.data.n,
+            "rows": self.data.n_rows,
+            "weighted": self.data.weighted,
             "objective": self.objective,
-            "network_objective": self.network_objective(),
             "bias": self.solution.xi,
-            "certified": cert.certified,
-            "max_dual_violation": cert.max_dual_violation,
-            "dual_ratio": cert.ratio,
+            **cert.record(),
             "dictionary_size": self.dictionary.size,
             "solver_status": self.solution.status,
             "neurons": self.neurons(),
@@ -306,9 +382,13 @@ class LassoFit:
                 f"neurons={self.support.size}/{self.dictionary.size})")
 
 
-def fit_lasso(x, y=None, *, family, beta: float, min_norm: bool = False,
+def fit_dense(x, y=None, *, family, beta: float, min_norm: bool = False,
               dictionary: Dictionary | None = None) -> LassoFit:
-    """Fit ``family`` to the data ``(x, y)`` through its Lasso.
+    """Fit ``family`` to the data ``(x, y)`` through its Lasso over the whole dictionary.
+
+    The dense route: cvxpy + Clarabel (:func:`solve_lasso`).  Most callers want
+    :func:`lassobook.fit` (``lassobook.fit_lasso``), which validates, chooses the
+    solver and checks memory first.
 
     Parameters
     ----------
@@ -327,5 +407,8 @@ def fit_lasso(x, y=None, *, family, beta: float, min_norm: bool = False,
         dictionary = build_dictionary(data, family)
     elif dictionary.data is not data and not np.array_equal(dictionary.data.x, data.x):
         raise ValueError("the dictionary was built on other data than the data given")
-    solution = solve_lasso(dictionary.matrix, data.y, beta, min_norm=min_norm)
+    w = data.w
+    solution = solve_lasso(dictionary.matrix, data.y, beta, min_norm=min_norm,
+                           weights=None if not data.weighted else w)
+    solution = _sparsify(solution, dictionary.matrix, data.y, w)
     return LassoFit(data, family, beta, dictionary, solution)

@@ -53,11 +53,15 @@ class ParallelNetwork(nn.Module):
     def penalty(self, beta: float) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def objective(self, x, y, beta: float) -> torch.Tensor:
-        """Regularized training objective ``½‖f(x) − y‖² + R(θ)`` per model, shape (n_models,)."""
+    def objective(self, x, y, beta: float, weights=None) -> torch.Tensor:
+        """Regularized training objective ``½ Σ_n w_n (f(x_n) − y_n)² + R(θ)`` per model, shape (n_models,).
+
+        ``weights`` (shape (n,)) default to ones.
+        """
         x, y = as_tensor(x), as_tensor(y)
         residual = self(x) - y[None, :]
-        return 0.5 * (residual**2).sum(dim=1) + self.penalty(beta)
+        sq = residual**2 if weights is None else residual**2 * as_tensor(weights)[None, :]
+        return 0.5 * sq.sum(dim=1) + self.penalty(beta)
 
     def predict(self, x, model: int = 0) -> np.ndarray:
         """Network output of copy ``model`` at inputs ``x`` (shape (n,)) as a numpy array."""

@@ -273,6 +273,8 @@ class DeepSign(Family):
         on ``N`` points the dictionary uses ``min(K, N − 1)``.
     """
 
+    degree = 0     # a unit only moves its switches when x is rescaled
+
     def __init__(self, activation: str = "sign", depth: int = 3, architecture: str | None = None,
                  widths=None, *, max_columns: int = 2_000_000):
         (self.activation, self.depth, self.architecture,

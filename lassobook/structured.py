@@ -1,6 +1,6 @@
 r"""Certified global training at scale: a structured Lasso solver with no dense dictionary.
 
-The dense route (:func:`lassobook.lasso.fit_lasso`) builds the whole dictionary
+The dense route (:func:`lassobook.lasso.fit_dense`) builds the whole dictionary
 ``A``: ``2N`` columns for a two-layer ReLU net, ``O(N²)`` for the three-layer
 absolute value, ``(2N)^{L−1}`` raw columns for an ``L``-layer deep narrow chain.
 Every column of these families is a piecewise-linear *ramp shape* with kinks at
@@ -70,7 +70,7 @@ three data points at once — so they use the dense route;
 
 See Also
 --------
-lassobook.lasso.fit_lasso : the dense reference (cvxpy + Clarabel on the full dictionary).
+lassobook.lasso.fit_dense : the dense reference (cvxpy + Clarabel on the full dictionary).
 lassobook.certificate.certify : the sampled certificate over the continuous family.
 lassobook.tv.tv_denoise : the exact ``O(N)`` route for two-layer threshold and sign.
 """
@@ -1105,45 +1105,30 @@ class StructuredFit(LassoFit):
     tol: float = 1e-6
 
     def certificate(self, *, tol: float | None = None, sampled: bool = False, **kwargs) -> Certificate:
-        """The dual certificate computed by the oracle over the full dictionary.
+        """The certificate with the dual maximum computed by the oracle over the full dictionary.
 
         ``max_k |A_kᵀλ| ≤ β(1 + tol)`` over *all* columns of the family's
         dictionary (and over the continuous unit family where
-        :attr:`StructuredOracle.continuous`).  ``n_shapes`` is the size of the
-        full dictionary.  ``sampled=True`` runs the dense sampled certificate
-        :func:`lassobook.certificate.certify` instead (small problems only).
+        :attr:`StructuredOracle.continuous`), then the duality gap and the rebuilt
+        network (:func:`lassobook.certificate.finish`).  ``n_shapes`` is the size of
+        the full dictionary.  ``sampled=True`` runs the dense sampled check instead
+        (small problems only).
         """
-        if sampled:
-            from .certificate import certify
+        from .certificate import DUAL_TOL, certify
 
-            return certify(self, tol=1e-5 if tol is None else tol, **kwargs)
+        if sampled:
+            return certify(self, tol=DUAL_TOL if tol is None else tol, **kwargs)
         tol = max(self.tol, 1e-9) * 10 if tol is None else float(tol)
-        lam = self.solution.residual[self.data.order]
-        sums = self.oracle.sums(lam)
-        value, keys, _ = self.oracle.search(sums, 1)
-        beta = self.beta
-        dict_max = float(np.abs(self.oracle.correlations(sums, self._keys)).max(initial=0.0))
-        ratio = value / beta
-        worst = {k: float(v[0]) for k, v in self.oracle.params(keys[:1]).items()}
-        return Certificate(max_dual=value, beta=beta, ratio=ratio,
-                           max_dual_violation=max(0.0, ratio - 1.0),
-                           certified=bool(value <= beta * (1 + tol)), tol=tol,
-                           dictionary_max=dict_max, worst=worst, n_shapes=self.oracle.n_columns)
+        cert = certify(self, tol=tol, sampled=False, oracle=self.oracle)
+        if not self.oracle.continuous:     # the maximum over the full finite dictionary, not exact
+            cert.exact = False
+        return cert
 
     def duality_gap(self, certificate: Certificate | None = None) -> float:
-        r"""A certified bound on ``objective − optimum`` of the full Lasso (never negative).
-
-        The residual ``λ`` (centred), scaled by ``1/max(1, ρ)`` with
-        ``ρ = max_k |A_kᵀλ|/β`` over the full dictionary (:meth:`certificate`), is
-        feasible for the dual of NOTES §2, so the full optimum is at least
-        ``D(λ') = λ'ᵀy_c − ½‖λ'‖²`` and ``objective − D(λ')`` bounds the error
-        (up to rounding in the subtraction, ~1e-16 of the objective).
-        """
+        r"""A certified bound on ``objective − optimum`` (never negative): ``P − D(λ/max(1, ρ))``
+        (:func:`lassobook.certificate.finish`; up to rounding in the subtraction)."""
         cert = self.certificate() if certificate is None else certificate
-        lam = self.solution.residual - self.solution.residual.mean()
-        lam = lam / max(1.0, cert.ratio)
-        yc = self.data.y - self.data.y.mean()
-        return max(0.0, self.objective - float(lam @ yc - 0.5 * (lam @ lam)))
+        return max(0.0, cert.primal - cert.dual)
 
     _keys: np.ndarray = field(default=None, repr=False)
 
@@ -1199,8 +1184,10 @@ class _WorkingSet:
     columns when needed (default: ``chunk_entries/N`` of them, ``O(chunk_entries)`` memory).
     """
 
-    def __init__(self, oracle, yc, chunk=None, cache=4_000_000, chunk_entries=4_000_000):
+    def __init__(self, oracle, yc, w=None, chunk=None, cache=4_000_000, chunk_entries=4_000_000):
         self.oracle, self.yc, self.cache = oracle, yc, int(cache)
+        self.w = np.ones(yc.size) if w is None else np.asarray(w, dtype=np.float64)
+        self.wyc = self.w * yc
         self.chunk = int(chunk) if chunk is not None else max(1, int(chunk_entries) // max(1, yc.size))
         self.keys = np.empty((0, oracle.key_width), dtype=np.int64)
         self.means = np.empty(0)
@@ -1239,10 +1226,10 @@ class _WorkingSet:
                 new = new[list(fresh.values())]
                 ids = list(fresh)
         raw = self.oracle.matrix(new)
-        mu = raw.mean(axis=0)
+        mu = (self.w @ raw) / self.w.sum()               # weighted means: the bias is eliminated
         cols = raw - mu
         spread = np.abs(cols).max(axis=0, initial=0.0)
-        useful = spread > 1e-12 * max(1.0, float(spread.max(initial=0.0)))   # not constant on the data
+        useful = spread > 1e-12 * float(spread.max(initial=0.0))   # not constant on the data (relative)
         if not useful.all():
             new, raw, cols, mu = new[useful], raw[:, useful], cols[:, useful], mu[useful]
             ids = [i for i, u in zip(ids, useful.tolist()) if u]
@@ -1250,26 +1237,28 @@ class _WorkingSet:
             return 0
         k0 = len(self)
         if k0 == 0:
-            self.G, self.b, self.keys, self.means = cols.T @ cols, cols.T @ self.yc, new, mu
+            wcols = cols * self.w[:, None]
+            self.G, self.b, self.keys, self.means = cols.T @ wcols, cols.T @ self.wyc, new, mu
             if self.raw is not None:
                 self.raw = raw if raw.size <= self.cache else None
             self.members.update(ids)
             return new.shape[0]
+        wcols = cols * self.w[:, None]
         if self.raw is not None:
-            cross = (self.raw - self.means).T @ cols
+            cross = (self.raw - self.means).T @ wcols
         else:
             cross = np.empty((k0, new.shape[0]))
             for start in range(0, k0, self.chunk):
                 idx = np.arange(start, min(k0, start + self.chunk))
-                cross[idx] = self.centred(idx).T @ cols
+                cross[idx] = self.centred(idx).T @ wcols
         k1 = k0 + new.shape[0]
         G = np.empty((k1, k1))
         G[:k0, :k0] = self.G
         G[:k0, k0:] = cross
         G[k0:, :k0] = cross.T
-        G[k0:, k0:] = cols.T @ cols
+        G[k0:, k0:] = cols.T @ wcols
         self.G = G
-        self.b = np.concatenate([self.b, cols.T @ self.yc])
+        self.b = np.concatenate([self.b, cols.T @ self.wyc])
         self.keys = np.concatenate([self.keys, new])
         self.means = np.concatenate([self.means, mu])
         if self.raw is not None:
@@ -1357,18 +1346,72 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
         raise ValueError(f"prune must be a number in [0, 1), got {prune!r}")
     if time_limit is not None and not time_limit > 0:
         raise ValueError(f"time_limit must be positive seconds or None, got {time_limit!r}")
+    structured_oracle(family, data)               # a family without an oracle: ValueError now
+    scaled, (px, py, pw) = _standardized(data, family.degree)
+    d = family.degree
+    beta_s = math.ldexp(beta, -(pw + py + d * px))
+    oracle_s = structured_oracle(family, scaled)
+    W, z, ymean, history = _column_generation(oracle_s, scaled, beta_s, tol=tol, batch=batch,
+                                              initial=initial, max_iter=max_iter, prune=prune,
+                                              time_limit=time_limit, verbose=verbose, t0=t0)
+    # back to the caller's units: every factor is a power of two, so this is exact
     oracle = structured_oracle(family, data)
-    ys = data.y_sorted
-    ymean = float(ys.mean())
+    keys = W.keys
+    params = oracle.params(keys)
+    labels = _KeyLabels(oracle, keys)
+    if W.raw is not None:    # the same numbers evaluate_shapes gives at data.x, rows in the caller's order
+        matrix = np.ldexp(data.to_caller_order(W.raw), d * px)
+    else:                    # column chunks straight into the result (no full-size temporaries)
+        matrix = np.empty((data.n, keys.shape[0]))
+        for start in range(0, keys.shape[0], W.chunk):
+            part = {name: v[start:start + W.chunk] for name, v in params.items()}
+            matrix[:, start:start + W.chunk] = evaluate_shapes(family, data.x, part)
+    xi = math.ldexp(float(ymean - W.means @ z), py)
+    z = np.ldexp(z, py - d * px)
+    dictionary = Dictionary(family, data, params, labels, _OwnAliases(labels), matrix)
+    residual = data.w * (data.y - matrix @ z - xi)
+    solution = LassoSolution(
+        z=z, xi=xi, objective=lasso_objective(matrix, data.y, z, xi, beta, data.w), residual=residual,
+        status="optimal", beta=beta, min_norm=False, solve_time=time.perf_counter() - t0)
+    return StructuredFit(data, family, beta, dictionary, solution, oracle=oracle, history=history,
+                         tol=float(tol), _keys=keys)
+
+
+def _standardized(data: Dataset, degree: int) -> tuple[Dataset, tuple[int, int, int]]:
+    """``data`` with ``x``, ``y``, ``w`` divided by powers of two near their scales, and the exponents.
+
+    ``x' = 2^{-p} x`` (``2^p`` ≈ the span: no shift, so every kink maps back exactly),
+    ``y' = 2^{-q} y`` (``2^q`` ≈ the weighted spread of ``y``), ``w' = 2^{-r} w``
+    (``2^r`` ≈ the mean weight); see :mod:`lassobook.fitting` for how β and the
+    objective transform.
+    """
+    w = data.w
+    ybar = float(w @ data.y) / float(w.sum())
+    spread = float(np.sqrt((w @ (data.y - ybar) ** 2) / w.sum()))
+    exps = [int(np.frexp(v)[1]) - 1 if np.isfinite(v) and v > 0 else 0
+            for v in (float(np.ptp(data.x)), spread, float(w.mean()))]
+    px, py, pw = exps
+    scaled = Dataset(np.ldexp(data.x, -px), np.ldexp(data.y, -py), data.order, np.ldexp(w, -pw))
+    return scaled, (px, py, pw)
+
+
+def _column_generation(oracle, data, beta, *, tol, batch, initial, max_iter, prune, time_limit,
+                       verbose, t0):
+    """The working-set loop of :func:`fit_structured` on (scaled) ``data``.
+
+    Returns the working set, its coefficients, the weighted mean of the labels and the history.
+    """
+    ys, ws = data.y_sorted, data.w_sorted
+    ymean = float(ws @ ys) / float(ws.sum())
     yc = ys - ymean
-    W = _WorkingSet(oracle, yc)
+    W = _WorkingSet(oracle, yc, ws)
     z = np.empty(0)
     history = []
     whole = initial is None and data.n * oracle.n_columns ** 2 <= SMALL_PROBLEM
     if whole:                                     # the whole dictionary at once
         cand, ratio = oracle.all_keys(), math.inf
     else:
-        value, cand, _ = oracle.search(oracle.sums(yc), initial or batch)
+        value, cand, _ = oracle.search(oracle.sums(ws * yc), initial or batch)
         ratio = value / beta
     for it in range(int(max_iter) + 1):
         if ratio <= 1 + tol:
@@ -1382,7 +1425,7 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
         k_old = len(W)
         added = W.add(cand, distinct=whole and it == 0)
         if added == 0 and len(W) == 0:            # no column varies on the data: z = 0
-            ratio = oracle.maximum(oracle.sums(yc)) / beta
+            ratio = oracle.maximum(oracle.sums(ws * yc)) / beta
             if ratio <= 1 + tol:
                 break
         if added == 0:
@@ -1391,7 +1434,7 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
                 f"{ratio:.12g}): the restricted solve is not accurate enough for tol = {tol:g}")
         z0 = np.concatenate([z, np.zeros(len(W) - k_old)])
         z, method = solve_gram_lasso(W.G, W.b, beta, z0=z0)
-        lam = yc - W.fitted(z)
+        lam = ws * (yc - W.fitted(z))
         big = np.abs(z) > 1e-9 * max(1e-300, np.abs(z).max(initial=0.0))
         support = int(np.count_nonzero(big))
         sums = oracle.sums(lam)
@@ -1403,7 +1446,7 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
             value, cand, _ = oracle.search(sums, max(batch, support // 2))
             ratio = value / beta
         history.append({"iteration": it + 1, "working_set": len(W), "added": int(added),
-                        "objective": float(0.5 * lam @ lam + beta * np.abs(z).sum()),
+                        "objective": float(0.5 * lam @ (lam / ws) + beta * np.abs(z).sum()),
                         "support": support, "ratio": float(ratio),
                         "method": method, "time": time.perf_counter() - t0})
         if verbose:
@@ -1420,38 +1463,18 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
     if len(W) == 0:          # β ≥ max |A_kᵀ(y − ȳ)|: z = 0 is optimal; keep the best column
         W.add(cand[:1])
         z = np.zeros(len(W))
-    keys = W.keys
-    params = oracle.params(keys)
-    labels = _KeyLabels(oracle, keys)
-    if W.raw is not None:    # the same numbers evaluate_shapes gives at data.x, rows in the caller's order
-        matrix = data.to_caller_order(W.raw)
-    else:                    # column chunks straight into the result (no full-size temporaries)
-        matrix = np.empty((data.n, keys.shape[0]))
-        for start in range(0, keys.shape[0], W.chunk):
-            part = {name: v[start:start + W.chunk] for name, v in params.items()}
-            matrix[:, start:start + W.chunk] = evaluate_shapes(family, data.x, part)
-    dictionary = Dictionary(family, data, params, labels, _OwnAliases(labels), matrix)
-    xi = float(ymean - W.means @ z)
-    residual = data.y - matrix @ z - xi
-    solution = LassoSolution(
-        z=z, xi=xi, objective=lasso_objective(matrix, data.y, z, xi, beta), residual=residual,
-        status="optimal", beta=beta, min_norm=False, solve_time=time.perf_counter() - t0)
-    return StructuredFit(data, family, beta, dictionary, solution, oracle=oracle, history=history,
-                         tol=float(tol), _keys=keys)
+    return W, z, ymean, history
 
 
 # ============================================================================ the dense reference
 def dense_fit(x, y=None, *, family, beta: float) -> LassoFit:
     """The dense reference: the family's full (pruned) dictionary and cvxpy + Clarabel.
 
-    Deep narrow chains use their own pruning (:meth:`DeepNarrowReLU.dictionary`);
-    every other family :func:`lassobook.dictionaries.build_dictionary`.
+    Every family's dictionary is :func:`lassobook.dictionaries.build_dictionary`.
     """
-    from .lasso import fit_lasso
+    from .lasso import fit_dense
 
-    data = as_dataset(x, y)
-    dictionary = family.dictionary(data) if hasattr(family, "dictionary") else None
-    return fit_lasso(data, family=family, beta=beta, dictionary=dictionary)
+    return fit_dense(as_dataset(x, y), family=family, beta=beta)
 
 
 # ============================================================================ Adam, until close

@@ -59,7 +59,7 @@ def test_order_invariance_idempotence_pickle_and_clone():
     [
         ({}, np.ones((4, 2)), np.ones(4), "one-dimensional inputs"),
         ({}, np.array([[0.0], [np.nan]]), [0, 1], "NaN"),
-        ({}, np.array([[0.0], [1.0], [1.0]]), [0, 1, 2], "duplicate x values"),
+        ({}, np.array([[1.0], [1.0], [1.0]]), [0, 1, 2], "2 distinct training points"),
         ({"beta": 0}, X, Y, "beta must be positive"),
         ({"activation": "tanh"}, X, Y, "unknown activation"),
         ({"solver": "magic"}, X, Y, "unknown solver"),
@@ -86,5 +86,5 @@ def test_structured_solver_matches_dense_through_the_estimator():
     assert structured.certificate_.certified
     assert np.isclose(structured.objective_, dense.objective_, rtol=1e-8)
     assert np.allclose(structured.predict(x), dense.predict(x), atol=1e-5)
-    with pytest.raises(ValueError, match="needs the dense solver"):
+    with pytest.raises(ValueError, match="need the dense solver"):
         ConvexNet1D(solver="structured", min_norm=True).fit(x, y)

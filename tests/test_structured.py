@@ -185,8 +185,8 @@ def test_bad_arguments(kwargs, match):
 
 
 def test_bad_data_and_family():
-    with pytest.raises(ValueError, match="duplicate"):
-        fit_structured([0, 1, 1], [0, 1, 0], family=lb.get_family("relu"), beta=0.1)
+    with pytest.raises(ValueError, match="2 distinct"):
+        fit_structured([1, 1, 1], [0, 1, 0], family=lb.get_family("relu"), beta=0.1)
     with pytest.raises(ValueError, match="different lengths"):
         fit_structured([0, 1, 2], [0, 1], family=lb.get_family("relu"), beta=0.1)
     with pytest.raises(ValueError, match="no structured oracle"):
