@@ -1086,8 +1086,12 @@ def run_notebook(
         out = Path(out_dir).expanduser()
     out = out.resolve()
     owned = _run_owned_files(out, source.stem)   # refuses to overwrite files it did not write
-    out.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=out, prefix=".lassobook-run-"))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=out, prefix=".lassobook-run-"))
+    except OSError as exc:
+        raise BookInputError(f"--out {_display(out)} is not a writable folder "
+                             f"({exc.strerror or exc}); choose another") from None
     try:
         (work / "parameters.yml").write_text(
             yaml.safe_dump(

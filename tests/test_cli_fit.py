@@ -282,3 +282,15 @@ def test_run_replaces_only_its_own_files_and_a_failed_run_changes_nothing(tmp_pa
         main(argv + ["-p", "fail", "true"])
     assert info.value.code == 1
     assert {k: v for k, v in _tree(out).items() if not k.startswith(".")} == visible
+
+
+def test_run_out_that_is_a_file_or_not_writable_is_one_line(tmp_path, capsys):
+    import os
+
+    root = _run_root(tmp_path)
+    (tmp_path / "FILE").write_text("the user's file\n")
+    targets = [tmp_path / "FILE", tmp_path / "FILE" / "sub"] + (["/proc/lassobook-x"] if os.path.isdir("/proc") else [])
+    for out in targets:
+        err = _one_line_error(capsys, ["run", "figs", "--out", str(out), "--root", str(root), "--quiet"], 2)
+        assert "--out" in err
+    assert (tmp_path / "FILE").read_text() == "the user's file\n"
