@@ -13,7 +13,6 @@ The pipeline, one function per noun:
 * :func:`lag_pairs` — ``(x_t, x_{t+1})`` for ``t = 0 … n − 2``;
 * :func:`chronological_split` — the first ``floor(train_fraction · pairs)`` pairs
   train, the rest test; no shuffling;
-* :func:`break_ties` — the duplicate inputs (see below);
 * :func:`prepare` — all of the above plus a fixed rescaling, as an :class:`ARData`;
 * :func:`rolling_origin_folds`, :func:`validate_beta` — β chosen on the
   training span only;
@@ -29,29 +28,18 @@ reported back in the series' own units (``× scale²``).
 
 Duplicate inputs
 ----------------
-The Lasso dictionaries need distinct inputs (:func:`lassobook.datasets.as_dataset`
-refuses duplicates), but real series repeat values: 41 of the 246 sunspot
-training inputs equal an earlier one, 12 of the 79 Nile ones. Two fixes were
-considered:
+Real series repeat values: 41 of the 246 sunspot training inputs equal an
+earlier one, 12 of the 79 Nile ones. They are kept as they are, every pair with
+its own target. :func:`lassobook.datasets.as_dataset` merges repeated inputs
+exactly: with ``n_g`` pairs at the input ``x_g`` and ``ȳ_g`` their mean target,
 
-* *dropping duplicates and keeping the mean target* changes the problem. With
-  ``n_g`` pairs at the input ``x_g``,
-  ``½Σ_i (f(x_i) − y_i)² = ½Σ_g n_g (f(x_g) − ȳ_g)² + const``: a **weighted**
-  least-squares term, whereas the unweighted Lasso on the means would give every
-  group weight 1. Our Lasso has no sample weights, so this is not the training
-  problem of the network on the data.
-* *a tiny deterministic jitter* (chosen here): within a group of equal inputs,
-  in time order, the ``r``-th repeat (``r = 0, 1, …``) is moved to
-  ``x + r · jitter`` (``jitter = 1e-6`` in scaled units, far below the data's
-  resolution: 0.1 sunspot number ≈ 5e-4 scaled). Every pair is kept with its own
-  target, so the objective is the network's training objective on the data up to
-  the perturbation of the inputs, and Lasso and Adam are trained on the very same
-  points. The perturbation moves the objective of a network by at most
-  ``Lip(f) · Σ_i |δ_i| · |f(x_i) − y_i|`` (first order), negligible here; the
-  chapter measures it (the certified optimum for ``jitter`` = 1e-7, 1e-6, 1e-5,
-  and the optimal network's objective on the unjittered inputs).
+``½Σ_i (f(x_i) − y_i)² = ½Σ_g n_g (f(x_g) − ȳ_g)² + ½Σ_i (y_i − ȳ_{g(i)})²``,
 
-Test inputs are never jittered (a model is simply evaluated there).
+a weighted least-squares term on the distinct inputs plus a constant that no
+network can fit (the dataset's ``offset``). So the Lasso solves, and Adam
+trains on, exactly the network's regularized objective over all training pairs,
+and the reported objectives (``offset`` included) are those of the raw pairs.
+Nothing is perturbed; ``ARData.n_ties`` counts the repeats.
 """
 
 from __future__ import annotations
@@ -64,7 +52,7 @@ import numpy as np
 from .datasets import _as_1d_float
 from .lasso import SolverError
 
-__all__ = ["SERIES", "load_series", "lag_pairs", "chronological_split", "break_ties", "ARData",
+__all__ = ["SERIES", "load_series", "lag_pairs", "chronological_split", "ARData",
            "prepare", "rolling_origin_folds", "fit_certified", "validate_beta", "Validation",
            "compare", "ARComparison", "mirror_points"]
 
@@ -117,34 +105,9 @@ def chronological_split(x, y, train_fraction: float = 0.8):
     return x[:m], y[:m], x[m:], y[m:]
 
 
-def break_ties(x, jitter: float = 1e-6) -> np.ndarray:
-    """``x`` with repeated values made distinct: the ``r``-th repeat (in the given order) gets ``+ r·jitter``.
-
-    The first occurrence of every value is unchanged; the order of the array is
-    kept. ``jitter`` must be smaller than half the smallest gap between distinct
-    values divided by the largest group size, so no jittered value reaches the next
-    distinct one (checked).
-    """
-    x = _as_1d_float(x, "x")
-    if not jitter > 0:
-        raise ValueError(f"jitter must be positive, got {jitter!r}")
-    order = np.argsort(x, kind="stable")           # stable: ties stay in time order
-    xs = x[order]
-    start = np.r_[True, xs[1:] != xs[:-1]]
-    first = np.flatnonzero(start)
-    rank = np.arange(xs.size) - first[np.cumsum(start) - 1]
-    gaps = np.diff(xs[start])
-    if gaps.size and rank.max() * jitter >= 0.5 * gaps.min():
-        raise ValueError(f"jitter {jitter:g} is too large: {rank.max()} repeats would reach the next "
-                         f"distinct value (smallest gap {gaps.min():g})")
-    out = np.empty_like(x)
-    out[order] = xs + jitter * rank
-    return out
-
-
 @dataclass
 class ARData:
-    """Lag pairs of one series, split chronologically, rescaled, training ties broken.
+    """Lag pairs of one series, split chronologically and rescaled (inputs kept as they are).
 
     Attributes
     ----------
@@ -154,16 +117,14 @@ class ARData:
     scale : float
         Divisor of the series (largest ``|x_t|`` of the training inputs).
     x_train, y_train : ndarray of shape (m,)
-        Scaled training pairs; ``x_train`` jittered (:func:`break_ties`).
-    x_train_raw : ndarray of shape (m,)
-        Scaled training inputs before the jitter.
+        Scaled training pairs, repeated inputs included (merged exactly by the
+        solvers, see the module docstring).
     x_test, y_test : ndarray of shape (n − 1 − m,)
-        Scaled test pairs (no jitter).
+        Scaled test pairs.
     t_train, t_test : ndarray
         Time of each *target* ``x_{t+1}``.
-    jitter : float
     n_ties : int
-        Training inputs that equal an earlier one (moved by the jitter).
+        Training inputs that equal an earlier one.
     """
 
     name: str
@@ -172,12 +133,10 @@ class ARData:
     scale: float
     x_train: np.ndarray = field(repr=False)
     y_train: np.ndarray = field(repr=False)
-    x_train_raw: np.ndarray = field(repr=False)
     x_test: np.ndarray = field(repr=False)
     y_test: np.ndarray = field(repr=False)
     t_train: np.ndarray = field(repr=False)
     t_test: np.ndarray = field(repr=False)
-    jitter: float
     n_ties: int
 
     @property
@@ -193,10 +152,11 @@ class ARData:
         return float(np.mean((np.asarray(predicted) - np.asarray(y)) ** 2) * self.scale ** 2)
 
 
-def prepare(name: str, *, train_fraction: float = 0.8, jitter: float = 1e-6, n_values: int | None = None) -> ARData:
-    """Load ``name``, form lag pairs, split, rescale and break training ties (see the module docstring).
+def prepare(name: str, *, train_fraction: float = 0.8, n_values: int | None = None) -> ARData:
+    """Load ``name``, form lag pairs, split and rescale (see the module docstring).
 
-    ``n_values`` keeps only the first values of the series (tests: a small slice).
+    Every pair is kept unchanged (repeated inputs included). ``n_values`` keeps
+    only the first values of the series (tests: a small slice).
     """
     t, v = load_series(name)
     if n_values is not None:
@@ -204,13 +164,10 @@ def prepare(name: str, *, train_fraction: float = 0.8, jitter: float = 1e-6, n_v
     x, y = lag_pairs(v)
     x_tr, y_tr, x_te, y_te = chronological_split(x, y, train_fraction)
     scale = float(np.abs(x_tr).max()) or 1.0
-    raw = x_tr / scale
-    jittered = break_ties(raw, jitter)
     m = x_tr.size
-    return ARData(name=name, time=t, series=v, scale=scale, x_train=jittered, y_train=y_tr / scale,
-                  x_train_raw=raw, x_test=x_te / scale, y_test=y_te / scale,
-                  t_train=t[1:m + 1], t_test=t[m + 1:], jitter=float(jitter),
-                  n_ties=int(np.count_nonzero(jittered != raw)))
+    return ARData(name=name, time=t, series=v, scale=scale, x_train=x_tr / scale, y_train=y_tr / scale,
+                  x_test=x_te / scale, y_test=y_te / scale, t_train=t[1:m + 1], t_test=t[m + 1:],
+                  n_ties=int(m - np.unique(x_tr).size))
 
 
 def rolling_origin_folds(n: int, n_folds: int = 3, first: float = 0.5) -> list[tuple[slice, slice]]:

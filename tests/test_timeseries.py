@@ -1,4 +1,4 @@
-"""Autoregressive time series (lassobook.timeseries): loader, split, ties, Lasso vs Adam."""
+"""Autoregressive time series (lassobook.timeseries): loader, split, repeated inputs, Lasso vs Adam."""
 
 import numpy as np
 import pytest
@@ -42,24 +42,41 @@ def test_rolling_origin_folds_move_forward():
     assert all(f.start == 0 for f, _ in folds)
 
 
-def test_break_ties_moves_repeats_by_rank_in_time_order():
-    x = np.array([3.0, 1.0, 3.0, 2.0, 3.0, 1.0])
-    out = ts.break_ties(x, 1e-6)
-    np.testing.assert_array_equal(out, [3.0, 1.0, 3.0 + 1e-6, 2.0, 3.0 + 2e-6, 1.0 + 1e-6])
-    assert np.unique(out).size == out.size
-    np.testing.assert_array_equal(ts.break_ties(out, 1e-6), out)   # distinct inputs: unchanged
-    with pytest.raises(ValueError, match="too large"):
-        ts.break_ties(x, 0.3)
-
-
-def test_prepare_keeps_every_pair_and_only_jitters_training_ties():
+def test_prepare_keeps_every_pair_unchanged():
     data = ts.prepare("sunspots")
-    raw = data.x_train_raw
-    assert data.x_train.size == raw.size                          # no pair dropped
-    assert np.unique(data.x_train).size == data.x_train.size      # distinct: the Lasso accepts them
-    assert data.n_ties == raw.size - np.unique(raw).size == 41
-    assert np.abs(data.x_train - raw).max() <= 5 * data.jitter    # at most 5 repeats of a value
-    lb.as_dataset(data.x_train, data.y_train)                     # no duplicate error
+    m = data.n_train
+    assert data.scale == np.abs(data.series[:m]).max()
+    np.testing.assert_array_equal(data.x_train, data.series[:m] / data.scale)   # no jitter
+    np.testing.assert_array_equal(data.y_train, data.series[1:m + 1] / data.scale)
+    np.testing.assert_array_equal(data.x_test, data.series[m:-1] / data.scale)
+    assert not hasattr(data, "jitter") and not hasattr(data, "x_train_raw")
+    assert not hasattr(ts, "break_ties") and "break_ties" not in ts.__all__
+    assert data.n_ties == m - np.unique(data.x_train).size == 41
+    assert ts.prepare("nile").n_ties == 12
+
+
+def _objective_on_pairs(network, x, y, beta):
+    """The unweighted objective ``½Σ_i (f(x_i) − y_i)² + R`` on every raw pair, per model."""
+    return network.objective(x, y, beta).detach().numpy()
+
+
+def test_repeated_inputs_are_merged_exactly_for_lasso_and_adam():
+    torch.set_num_threads(1)
+    data = ts.prepare("nile", n_values=60)
+    x, y, beta = data.x_train, data.y_train, 0.05
+    assert data.n_ties > 0                                  # the slice does repeat inputs
+    family = lb.get_family("relu", depth=2)
+    fit = ts.fit_certified(x, y, family=family, beta=beta)
+    assert fit.certificate().certified
+    assert fit.data.n_rows == x.size and fit.data.n == x.size - data.n_ties
+    assert fit.data.offset > 0                              # repeats with different targets
+    on_pairs = _objective_on_pairs(fit.network(), x, y, beta)[0]
+    assert abs(on_pairs - fit.objective) <= 1e-8 * fit.objective
+    runs = lb.train_adam(x, y, family=family, beta=beta, width=10, seeds=range(2), epochs=20,
+                         lr=2e-2, progress=False)
+    np.testing.assert_allclose(runs.objectives, _objective_on_pairs(runs.network, x, y, beta),
+                               rtol=1e-10)
+    assert np.all(runs.objectives >= fit.objective * (1 - 1e-6))
 
 
 def test_certified_lasso_below_every_adam_run_on_a_slice():
