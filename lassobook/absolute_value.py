@@ -122,6 +122,7 @@ class ThreeLayerAbs(Family):
             raise ValueError(
                 f"features must be a non-empty subset of {tuple(_KIND_CODE)}, got {features!r}")
         self.features = tuple(f for f in _KIND_CODE if f in features)
+        self.complete = len(self.features) == len(_KIND_CODE)
 
     # ------------------------------------------------------------------ shapes
     def shape(self, x, center, offset, **_):

@@ -54,7 +54,9 @@ class Certificate:
        ``relative_gap = (P − D)/P ≤ gap_tol``;
     3. **the network**: the network rebuilt from the solution has training objective
        ``P`` (relative ``network_tol``, widened by the float64 conditioning of inputs
-       far from the origin: ``16 ε · max|x| / span``).
+       far from the origin, ``16 ε · max|x| / span``, and measured against at least
+       ``64 ε`` times the data's scale ``½ Σ w (y − ȳ)²``, to which float64 evaluates
+       squared errors).
 
     Attributes
     ----------
@@ -157,7 +159,11 @@ def finish(cert: Certificate, fit, *, gap_tol: float = GAP_TOL,
     span = float(np.ptp(data.x))
     conditioning = 16 * np.finfo(float).eps * float(np.abs(data.x).max()) / span if span > 0 else 0.0
     tol_net = network_tol + conditioning
-    err = abs(net_obj - total) / total if total > 0 else abs(net_obj - total)
+    # float64 evaluates the squared errors to ~ε of the data's own scale ½Σw(y − ȳ)² (what the
+    # zero network costs): at tiny β the optimum can be far below it
+    y, w = data.y, data.w
+    floor = 64 * np.finfo(float).eps * 0.5 * float(w @ (y - float(w @ y) / float(w.sum())) ** 2)
+    err = abs(net_obj - total) / max(total, floor) if max(total, floor) > 0 else abs(net_obj - total)
     cert.primal, cert.dual, cert.relative_gap, cert.gap_tol = primal, dual, rel_gap, gap_tol
     cert.network_objective, cert.network_error, cert.network_tol = net_obj, err, tol_net
     cert.dual_ok = bool(cert.max_dual <= cert.beta * (1 + cert.tol))

@@ -164,6 +164,7 @@ class DeepNarrowReLU(ChainParams, Family):
             raise ValueError(f"deep narrow ReLU networks are implemented for depth 3 and 4, got {depth!r}")
         self.depth = int(depth)
         self.reflections = bool(reflections) and self.depth == 4
+        self.complete = self.depth == 3 or self.reflections
 
     # ------------------------------------------------------------------ shapes
     def shape(self, x, **params):
@@ -596,6 +597,9 @@ def train_network(net, data, *, beta: float, epochs: int, lr: float = 5e-3,
     from .training import AdamRuns
 
     data = data if hasattr(data, "x_sorted") else as_dataset(*data)
+    if data.weighted:
+        raise ValueError("this Adam loop is unweighted: for weights or repeated x use "
+                         "lassobook.train_adam")
     xt, yt = as_tensor(data.x), as_tensor(data.y)
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
     log_every = int(log_every or max(1, epochs // 200))

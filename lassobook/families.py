@@ -69,6 +69,9 @@ class Family(ABC):
     #: family (1: ramps and chains of ReLU/leaky/abs; 0: sign and threshold units).  It fixes
     #: how β transforms with the units of ``x`` (:mod:`lassobook.fitting`).
     degree: int = 1
+    #: False for a family whose dictionary is knowingly incomplete (a restricted feature set,
+    #: kept as a counterexample): its Lasso optimum need not be the network optimum.
+    complete: bool = True
 
     @abstractmethod
     def shape(self, x: np.ndarray, **params: np.ndarray) -> np.ndarray:

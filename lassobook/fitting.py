@@ -37,13 +37,15 @@ exact.  Every tolerance inside is relative to the problem's scale.
 
 Choosing the solver
 -------------------
-``solver="auto"`` (the default) estimates the dense path's memory (dictionary,
-solver copies, sampled certificate) before allocating anything; it takes the
-dense path (cvxpy + Clarabel over the whole dictionary) for small problems and
-the structured working-set solver (:mod:`lassobook.structured`) for the rest
-where the family has an oracle.  Where no path fits the memory budget (default:
+``solver="auto"`` (the default) takes the structured working-set solver
+(:mod:`lassobook.structured`: exact active-set solves, sparse optima, memory
+that grows with ``N`` times the working set) where the family has an oracle, and
+the dense path (cvxpy + Clarabel over the whole dictionary) otherwise — or when
+``min_norm`` or a ``dictionary`` is asked for.  It estimates the chosen path's
+memory before allocating anything; where it does not fit the budget (default:
 half of the machine's RAM) it raises :class:`ProblemTooLarge`, a ``ValueError``
-that names the size and the options — before any work.
+that names the size and the options (``solver=``/``--solver``,
+``max_memory=``/``--max-memory``) — before any work.
 """
 
 from __future__ import annotations
@@ -62,9 +64,9 @@ __all__ = ["fit", "fit_lasso", "ProblemTooLarge", "SOLVERS", "dense_memory", "me
 
 SOLVERS = ("auto", "dense", "structured")
 
-#: ``solver="auto"`` takes the dense path up to this estimated memory (bytes): the
-#: book's problems, where the dense dictionary is what the chapters show.
-AUTO_DENSE_BYTES = 256 * 2**20
+#: Callables ``check(fit, given_dictionary=...)`` run on every fit :func:`fit` returns (the
+#: test suite registers its contract check here: tests/contract.py); empty by default.
+CHECKS: list = []
 
 
 class ProblemTooLarge(ValueError):
@@ -169,12 +171,12 @@ def _choose(solver: str, family: Family, data: Dataset, budget: int, *, dense_on
 
         raise ValueError(f"no structured solver for {family!r} (supported: {SUPPORTED}); "
                          f"use solver='dense' or 'auto'")
-    if solver == "auto":
-        solver = "dense" if (not has_oracle or dense_bytes <= min(budget, AUTO_DENSE_BYTES)) else "structured"
+    if solver == "auto":      # the oracle's solver: exact, sparse (vertex) optima, memory ~ N
+        solver = "structured" if has_oracle else "dense"
     need = dense_bytes if solver == "dense" else structured_memory(data.n)
     if need > budget:
-        options = ("use fewer points, a family with a structured solver (solver='structured')"
-                   if not has_oracle else "use solver='structured' or 'auto'")
+        options = ("use fewer points or a family with a structured solver"
+                   if not has_oracle else "use the structured solver (solver='structured', --solver structured)")
         raise ProblemTooLarge(
             f"{family!r} on {data.n} points needs about {_gb(need)} with the {solver} solver, more than "
             f"the memory budget of {_gb(budget)}; {options}, or raise the budget (max_memory, --max-memory)")
@@ -225,8 +227,28 @@ def fit(x, y=None, *, family, beta, solver: str = "auto", sample_weight=None,
     if chosen == "structured":
         from .structured import fit_structured
 
-        return fit_structured(data, family=fam, beta=beta)
-    return fit_dense(data, family=fam, beta=beta, min_norm=min_norm, dictionary=dictionary)
+        try:
+            result = fit_structured(data, family=fam, beta=beta)
+        except SolverError as exc:
+            raise SolverError(_interpolation_limit(fam, data, beta) or str(exc)) from None
+    else:
+        result = fit_dense(data, family=fam, beta=beta, min_norm=min_norm, dictionary=dictionary)
+    for check in CHECKS:
+        check(result, given_dictionary=dictionary is not None)
+    return result
+
+
+def _interpolation_limit(family, data, beta) -> str | None:
+    """The plain message for a β so small that the problem is interpolation (else None)."""
+    from .certificate import exact_maximum
+
+    y, w = data.y, data.w
+    found = exact_maximum(family, data, w * (y - float(w @ y) / float(w.sum())))
+    if found is None or not beta < 1e-6 * found[0]:
+        return None
+    return (f"beta = {beta:.3g} is {beta / found[0]:.1e} of beta_max = {found[0]:.3g}: the problem is "
+            f"at the interpolation limit, where no solver reaches a certified optimum; its limit as "
+            f"beta -> 0 is the minimum-l1 interpolant (lassobook.landscape.min_l1_interpolation)")
 
 
 #: The public name of :func:`fit` (``lassobook.fit_lasso``).

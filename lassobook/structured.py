@@ -89,7 +89,7 @@ import scipy.linalg
 from .certificate import Certificate
 from .datasets import Dataset, as_dataset
 from .dictionaries import Dictionary, evaluate_shapes
-from .lasso import LassoFit, LassoSolution, SolverError, check_beta, lasso_objective
+from .lasso import LassoFit, LassoSolution, SolverError, _sparsify, check_beta, lasso_objective
 from .tv import _njit_cached  # numba.njit(cache=True), uncached with a warning if no cache dir is writable
 
 __all__ = [
@@ -1116,13 +1116,10 @@ class StructuredFit(LassoFit):
         """
         from .certificate import DUAL_TOL, certify
 
-        if sampled:
+        if sampled or not self.oracle.continuous:   # the continuous family needs the sample
             return certify(self, tol=DUAL_TOL if tol is None else tol, **kwargs)
         tol = max(self.tol, 1e-9) * 10 if tol is None else float(tol)
-        cert = certify(self, tol=tol, sampled=False, oracle=self.oracle)
-        if not self.oracle.continuous:     # the maximum over the full finite dictionary, not exact
-            cert.exact = False
-        return cert
+        return certify(self, tol=tol, sampled=False, oracle=self.oracle)
 
     def duality_gap(self, certificate: Certificate | None = None) -> float:
         r"""A certified bound on ``objective − optimum`` (never negative): ``P − D(λ/max(1, ρ))``
@@ -1373,6 +1370,7 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
     solution = LassoSolution(
         z=z, xi=xi, objective=lasso_objective(matrix, data.y, z, xi, beta, data.w), residual=residual,
         status="optimal", beta=beta, min_norm=False, solve_time=time.perf_counter() - t0)
+    solution = _sparsify(solution, matrix, data.y, data.w)   # the network has exactly these units
     return StructuredFit(data, family, beta, dictionary, solution, oracle=oracle, history=history,
                          tol=float(tol), _keys=keys)
 
@@ -1525,6 +1523,9 @@ def train_adam_until(data, *, family, beta: float, target: float, rel_gap: float
     beta = check_beta(beta)
     net = family.network(width=width, n_models=1)
     net.random_init([seed], data.x_sorted)
+    if data.weighted:
+        raise ValueError("this Adam loop is unweighted: for weights or repeated x use "
+                         "lassobook.train_adam")
     xt, yt = as_tensor(data.x), as_tensor(data.y)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     goal = target + rel_gap * abs(target)

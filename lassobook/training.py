@@ -114,7 +114,9 @@ def train_adam(x, y=None, *, family, beta: float, width: int = 50, seeds=range(2
         net.random_init(seeds, data.x_sorted)
     else:
         init(net, seeds, data.x_sorted)
-    xt, yt = as_tensor(data.x), as_tensor(data.y)
+    # repeated x are merged (weights) and the constant they leave is added back: the same
+    # objective as on the raw rows (lassobook.datasets.Dataset)
+    xt, yt, wt = as_tensor(data.x), as_tensor(data.y), (as_tensor(data.w) if data.weighted else None)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     history = []
     t0 = time.perf_counter()
@@ -124,13 +126,13 @@ def train_adam(x, y=None, *, family, beta: float, width: int = 50, seeds=range(2
                leave=False)
     for epoch in bar:
         opt.zero_grad()
-        obj = net.objective(xt, yt, beta)
+        obj = net.objective(xt, yt, beta, weights=wt)
         if epoch % log_every == 0:
-            history.append(obj.detach().numpy().copy())
+            history.append(obj.detach().numpy().copy() + data.offset)
         obj.sum().backward()
         opt.step()
     with torch.no_grad():
-        final = net.objective(xt, yt, beta).numpy().copy()
+        final = net.objective(xt, yt, beta, weights=wt).numpy().copy() + data.offset
     history.append(final)
     return AdamRuns(seeds=seeds, objectives=final, history=np.array(history), network=net,
                     epochs=int(epochs), lr=float(lr), width=int(width),

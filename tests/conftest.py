@@ -3,6 +3,7 @@
 import os
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -35,3 +36,49 @@ def without_support(fit):
     if fit.support.size == 0 or rest.size == 0:
         return None
     return lb.fit_lasso(fit.data, family=fit.family, beta=fit.beta, dictionary=fit.dictionary.subset(rest))
+
+
+# --------------------------------------------------------------------------- the real book, built once
+BOOK_SOURCES = ("_config.yml", "_toc.yml", "book", "requirements.lock")
+
+
+def copy_book_sources(target):
+    """Copy what ``lassobook build`` reads (config, TOC, ``book/``, the lock) into ``target``.
+
+    A build there never touches the repository's own ``_build/``.
+    """
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    for name in BOOK_SOURCES:
+        source = repo / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=ignore)
+        elif source.is_file():
+            shutil.copy2(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def quick_book(tmp_path_factory):
+    """The real book built once per session with the quick profile (``force=True``: every
+    notebook executed) in a temporary copy of its sources; returns that root.
+
+    Shared by the build test, the browser check and the determinism test
+    (tests/test_book.py, tests/test_reproducible.py), so a test run builds it once.
+    """
+    from lassobook import book
+
+    root = copy_book_sources(tmp_path_factory.mktemp("quick-book"))
+    book.build_book("quick", root=root, warnings_as_errors=True, force=True, progress=False)
+    return root
+
+
+# --------------------------------------------------------------------------- the fit contract
+from contract import register as _register_contract  # noqa: E402
+
+_register_contract()

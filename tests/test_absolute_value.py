@@ -173,7 +173,7 @@ def test_tight_set_tells_unique_from_degenerate_optima():
 def test_mirror_example_has_a_unique_optimum_with_an_inside_mirror_and_found_units_sees_it():
     ex = MIRROR_EXAMPLE
     data = lb.as_dataset(ex["x"], ex["y"])
-    fit = lb.fit_lasso(data, family=FULL, beta=ex["beta"])
+    fit = lb.fit_dense(data, family=FULL, beta=ex["beta"])
     assert tight_set(fit).unique_network
     sparse = vertex_solution(fit)
     inside = [n for n in sparse.neurons() if n["params"]["kind"] == 1

@@ -15,7 +15,7 @@ from conftest import datasets
 @given(xy=datasets(min_n=3, max_n=8), beta=st.sampled_from([1e-2, 0.1, 1.0]))
 def test_every_extreme_point_is_optimal_and_uses_only_the_equicorrelation_set(activation, xy, beta):
     x, y = xy
-    fit = lb.fit_lasso(x, y, family=lb.get_family(activation), beta=beta)
+    fit = lb.fit_dense(x, y, family=lb.get_family(activation), beta=beta)
     S = optimal_set(fit, n_random=30)
     assert len(S.vertices) >= 1
     off = np.setdiff1d(np.arange(fit.dictionary.size), S.equicorrelation)
@@ -33,7 +33,7 @@ def test_every_extreme_point_is_optimal_and_uses_only_the_equicorrelation_set(ac
 @given(xy=datasets(min_n=3, max_n=7), beta=st.sampled_from([1e-2, 0.1]))
 def test_linear_programs_find_only_vertices_of_the_enumeration(xy, beta):
     x, y = xy
-    fit = lb.fit_lasso(x, y, family=lb.get_family("relu"), beta=beta)
+    fit = lb.fit_dense(x, y, family=lb.get_family("relu"), beta=beta)
     full = optimal_set(fit, n_random=0)
     by_lp = optimal_set(fit, n_random=40, max_bases=0)
     assert full.exhaustive
@@ -45,8 +45,8 @@ def test_linear_programs_find_only_vertices_of_the_enumeration(xy, beta):
 def test_min_norm_solution_lies_in_the_optimal_polytope(xy):
     x, y = xy
     fam = lb.get_family("relu")
-    fit = lb.fit_lasso(x, y, family=fam, beta=0.05)
-    mn = lb.fit_lasso(x, y, family=fam, beta=0.05, min_norm=True)
+    fit = lb.fit_dense(x, y, family=fam, beta=0.05)
+    mn = lb.fit_dense(x, y, family=fam, beta=0.05, min_norm=True)
     S = optimal_set(fit)
     z = mn.solution.z
     off = np.setdiff1d(np.arange(z.size), S.equicorrelation)
@@ -66,7 +66,7 @@ def test_path_l1_norm_non_increasing_and_objective_non_decreasing_in_beta(activa
     assert np.all(np.diff(obj) >= -1e-9)
     assert np.all(np.diff(err) >= -1e-6 * max(1, err.max()))
     for p, beta in zip(pts, betas):  # the path agrees with independent solves
-        assert np.isclose(p.objective, lb.fit_lasso(data, family=lb.get_family(activation), beta=beta).objective, rtol=1e-7)
+        assert np.isclose(p.objective, lb.fit_dense(data, family=lb.get_family(activation), beta=beta).objective, rtol=1e-7)
 
 
 def test_beta_to_zero_tends_to_minimum_l1_interpolation():
@@ -133,7 +133,7 @@ def test_interpolation_set_is_the_small_beta_limit_of_the_optimal_set():
     for L in (2, 4):
         fam = lb.get_family("relu", depth=L)
         S0 = interpolation_set(data, family=fam)
-        S = optimal_set(lb.fit_lasso(data, family=fam, beta=1e-7))
+        S = optimal_set(lb.fit_dense(data, family=fam, beta=1e-7))
         for v in S0.vertices:  # every vertex of the limit is the limit of a vertex
             assert np.abs(S.vertices - v).max(axis=1).min() <= 1e-5
 
@@ -162,7 +162,7 @@ def test_path_sparsity_is_at_most_the_interior_point_count_and_zero_past_beta_ma
 def test_tight_kinks_cover_every_kink_of_the_optimal_vertices():
     data = lb.paper_dataset("fig3")
     for L in (2, 3, 4):
-        fit = lb.fit_lasso(data, family=lb.get_family("relu", depth=L), beta=0.1)
+        fit = lb.fit_dense(data, family=lb.get_family("relu", depth=L), beta=0.1)
         T = tight_kinks(fit)
         if L == 2:
             assert T.intervals.tolist() == [[4.0, 5.0], [7.0, 10.0]]
@@ -180,7 +180,7 @@ def test_classify_runs_optimal_network_and_a_scaled_copy():
     from lassobook.training import AdamRuns
 
     data = lb.paper_dataset("fig3")
-    fit = lb.fit_lasso(data, family=lb.get_family("relu"), beta=0.1)
+    fit = lb.fit_dense(data, family=lb.get_family("relu"), beta=0.1)
     S = optimal_set(fit, n_random=10)
     net = S.fits()[0].network()
     obj = net.objective(data.x, data.y, 0.1).detach().numpy()

@@ -143,4 +143,4 @@ def test_lasso_shape_errors_are_named():
 def test_solver_failure_reports_its_status(monkeypatch):
     monkeypatch.setitem(lasso_module.CLARABEL_SETTINGS, "max_iter", 1)
     with pytest.raises(lb.SolverError, match="status"):
-        lb.fit_lasso(lb.random_dataset(10, 0), family=lb.get_family("relu"), beta=1e-3)
+        lb.fit_dense(lb.random_dataset(10, 0), family=lb.get_family("relu"), beta=1e-3)

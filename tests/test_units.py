@@ -113,12 +113,17 @@ def test_beta_above_beta_max_is_the_constant_fit(beta, solver):
 
 @pytest.mark.parametrize("beta", [1e-10, 1e-300])
 def test_tiny_beta_certifies_or_says_interpolation_limit(beta):
-    fit = lb.fit(X, Y, family="relu", beta=beta)
+    try:
+        fit = lb.fit(X, Y, family="relu", beta=beta)
+    except lb.lasso.SolverError as exc:
+        message = str(exc)
+        assert "interpolation limit" in message and "min_l1_interpolation" in message
+        assert "\n" not in message and len(message) < 300
+        return
     cert = fit.certificate()
     if not cert.certified:
         assert "interpolation limit" in cert.note
-    text = str(cert)
-    assert len(text) < 400
+    assert len(str(cert)) < 400
 
 
 def test_repeated_x_are_merged_exactly():
