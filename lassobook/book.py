@@ -844,8 +844,11 @@ def stage_book(
     """
     from tqdm.auto import tqdm
 
+    from .build_record import pin_numerics
+
     root = find_root(root)
     params_by_key = _validate_profile(profile, load_profiles(root), root)
+    pin_numerics()  # same numbers on any x86-64 CPU: MKL_CBWR=AVX2 for the kernels
     notebooks = notebooks_in_toc(root)
     cache_dir = root / EXECUTED_DIR / profile
     staging = root / STAGING_DIR
@@ -879,6 +882,10 @@ def stage_book(
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(cached_nb, target)
     _write_claims_page(staging, {source.stem: cached for source, cached in results.items()})
+    from .build_record import write_record  # the appendix page, the banner, build_record.json
+
+    keys = {s: notebook_key(s, root) or s.stem for s in notebooks}
+    write_record(staging, root, profile, keys.values(), [keys[s] for s in executed], force=force)
     return StageReport(staging=staging, executed=executed, reused=reused)
 
 
@@ -993,8 +1000,14 @@ def build_book(
         Unknown profile, or a profile parameter the notebook does not declare.
     """
     root = find_root(root)
+    from .build_record import finish_record, warn_lock_mismatch
+
+    start = time.perf_counter()
+    warn_lock_mismatch(root)  # a warning, not a failure
     report = stage_book(profile, root, force=force, progress=progress)
-    return run_jupyter_book(report.staging, root, warnings_as_errors=warnings_as_errors, progress=progress)
+    index = run_jupyter_book(report.staging, root, warnings_as_errors=warnings_as_errors, progress=progress)
+    finish_record(report.staging, index.parent, time.perf_counter() - start)  # _build/html/build_record.json
+    return index
 
 
 # --------------------------------------------------------------------------- run

@@ -274,19 +274,22 @@ def test_cli_run_writes_notebook_and_figures(tmp_path, capsys):
 
 # --------------------------------------------------------------------------- (5) the real book
 @pytest.mark.slow
-def test_build_real_book_quick():
-    index = book.build_book("quick", root=REPO, warnings_as_errors=True, force=True, progress=False)
-    assert index == REPO / "_build" / "html" / "index.html" and index.is_file()
-    for source in book.notebooks_in_toc(REPO):
-        page = REPO / "_build" / "html" / source.relative_to(REPO).with_suffix(".html")
+def test_build_real_book_quick(quick_book):
+    # quick_book (tests/conftest.py): built once per session, force=True, in a temporary
+    # copy of the sources, so the repository's own _build/ is never touched.
+    root = quick_book
+    index = root / "_build" / "html" / "index.html"
+    assert index.is_file()
+    for source in book.notebooks_in_toc(root):
+        page = root / "_build" / "html" / source.relative_to(root).with_suffix(".html")
         assert page.is_file(), page
         assert "<img" in page.read_text(encoding="utf-8"), f"{page} has no figure"
-    for doc in book.toc_documents(REPO):
-        assert (REPO / "_build" / "html" / doc.relative_to(REPO).with_suffix(".html")).is_file()
+    for doc in book.toc_documents(root):
+        assert (root / "_build" / "html" / doc.relative_to(root).with_suffix(".html")).is_file()
 
 
 @pytest.mark.slow
-def test_built_book_in_headless_chromium_offline():
+def test_built_book_in_headless_chromium_offline(request):
     """Each page opened offline in Chromium: math typeset, images load, no failed request, no console error."""
     from lassobook.browser import check_page, find_chromium
 
@@ -294,12 +297,11 @@ def test_built_book_in_headless_chromium_offline():
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing on CI: .ci/run installs the Debian package 'chromium'")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    html = REPO / "_build" / "html"
-    if not (html / "index.html").is_file():
-        book.build_book("quick", root=REPO, warnings_as_errors=True, progress=False)
+    root = request.getfixturevalue("quick_book")  # after the Chromium check: no build to skip
+    html = root / "_build" / "html"
     shots = html / "screenshots"
     shots.mkdir(exist_ok=True)
-    pages = [html / doc.relative_to(REPO).with_suffix(".html") for doc in book.toc_documents(REPO)]
+    pages = [html / doc.relative_to(root).with_suffix(".html") for doc in book.toc_documents(root)]
     for page in pages:
         shot = shots / f"{page.stem}.png" if page.stem in ("two_layer", "claims") else None
         report = check_page(page, screenshot=shot)
