@@ -358,10 +358,11 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     _write_atomically(out, {"fit.png": png, "fit.json": (json.dumps(record, indent=2) + "\n").encode()})
     if not args.quiet:
         verdict = "certified" if cert.certified else "NOT certified"
-        gap = getattr(cert, "relative_gap", None)
+        ratio = f"{cert.ratio:.8f}" if cert.ratio < 1e6 else f"{cert.ratio:.3e}"
         print(f"objective {fit.objective:.12g}, {fit.support.size} units, {verdict} "
-              f"(max |λᵀg|/β = {cert.ratio:.8f}"
-              + ("" if gap is None else f", relative duality gap {gap:.1e}") + ")")
+              f"(max |λᵀg|/β = {ratio}, relative duality gap {cert.relative_gap:.1e})")
+        if cert.note:
+            print(f"note: {cert.note}")
         if runs is not None:
             print(f"Adam, {args.adam_seeds} seeds: best relative gap {record['adam']['best_gap']:.2e}, "
                   f"{record['adam']['below_optimum']} below the optimum")
