@@ -323,7 +323,7 @@ def record_page(record: Mapping[str, Any]) -> str:
                                  for d in lock["differs"]))
     py, plat = record["python"], record["platform"]
     lines = [
-        "| | |", "|---|---|",
+        "| this build | |", "|---|---|",
         f"| built (UTC) | {_cell(record['built_at'])} |",
         f"| lassobook | {_cell(record['lassobook'])} |",
         f"| commit | {_cell(commit)} |",
