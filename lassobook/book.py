@@ -679,6 +679,9 @@ def execute_notebook(
     output.parent.mkdir(parents=True, exist_ok=True)
     converted = output.with_name(output.stem + ".input.ipynb")
     nbformat.write(nb, converted)
+    from .build_record import pin_numerics
+
+    pin_numerics()  # MKL_CBWR=AVX2 for the kernel: same numbers on any x86-64 CPU (build and run)
     try:
         with _kernel_manager() as km:
             pm.execute_notebook(
@@ -848,7 +851,7 @@ def stage_book(
 
     root = find_root(root)
     params_by_key = _validate_profile(profile, load_profiles(root), root)
-    pin_numerics()  # same numbers on any x86-64 CPU: MKL_CBWR=AVX2 for the kernels
+    pin_numerics()  # same numbers on any x86-64 CPU: MKL_CBWR=AVX2 for the kernels (and the record)
     notebooks = notebooks_in_toc(root)
     cache_dir = root / EXECUTED_DIR / profile
     staging = root / STAGING_DIR

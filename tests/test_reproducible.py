@@ -324,3 +324,14 @@ def test_quick_build_gives_the_same_numbers_twice(quick_book, tmp_path):
     differences = [d for key in sorted(first_claims)
                    for d in _differences(first_claims[key], second_claims[key], "/".join(map(str, key)))]
     assert not differences, "claim numbers differ between two builds:\n" + "\n".join(differences)
+
+
+def test_pin_numerics_sets_mkl_branch_unless_set(monkeypatch):
+    import os
+
+    from lassobook.build_record import PINNED_ENV, pin_numerics
+
+    monkeypatch.delenv("MKL_CBWR", raising=False)
+    assert pin_numerics() == PINNED_ENV == {"MKL_CBWR": "AVX2"} and os.environ["MKL_CBWR"] == "AVX2"
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")  # a user's choice is kept (and recorded)
+    assert pin_numerics() == {"MKL_CBWR": "COMPATIBLE"}
