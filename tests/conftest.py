@@ -2,6 +2,10 @@
 
 import os
 
+# the same numbers on any x86-64 CPU, as `lassobook build` pins them (lassobook.build_record):
+# set before torch is imported, which reads it once
+os.environ.setdefault("MKL_CBWR", "AVX2")
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
