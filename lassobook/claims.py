@@ -17,7 +17,10 @@ import html
 import json
 from dataclasses import dataclass
 
-__all__ = ["CLAIM_MIME", "PAPER_CLAIMS", "check", "collect_claims", "claims_table"]
+__all__ = ["CLAIM_MIME", "PAPER_CLAIMS", "check", "collect_claims", "claims_table", "what_we_found"]
+
+#: the records :func:`check` made in this kernel (this notebook), in order
+_RECORDED: list[dict] = []
 
 CLAIM_MIME = "application/vnd.lassobook.claim+json"
 
@@ -100,6 +103,7 @@ def check(key: str, passed: bool, *, measured: dict, verdict: str = "reproduced"
     source = PAPER_CLAIMS[key][0] if key in PAPER_CLAIMS else "this book"
     record = {"key": key, "statement": statement, "passed": bool(passed), "verdict": verdict,
               "measured": _plain(measured), "source": source}
+    _RECORDED.append(record)
     try:
         from IPython.display import display
 
@@ -109,6 +113,26 @@ def check(key: str, passed: bool, *, measured: dict, verdict: str = "reproduced"
     except ImportError:  # pragma: no cover - IPython comes with the notebook stack
         pass
     assert passed, f"claim {key!r} failed its check: {record['measured']}"
+
+
+def what_we_found(intro: str = "", *, limit: int = 3):
+    """The chapter's closing "What we found": one bullet per claim checked in this notebook.
+
+    Each bullet is the claim, its verdict and at most ``limit`` measured numbers,
+    generated from the run (never typed).  Returns an ``IPython.display.Markdown``
+    (rendered as Markdown on the page); ``intro`` is put before the list.
+    """
+    from IPython.display import Markdown
+
+    lines = [intro.strip(), ""] if intro.strip() else []
+    for rec in _RECORDED:
+        items = list(rec["measured"].items())[:limit]
+        numbers = "; ".join(f"{k}: {_format(v)}" for k, v in items)
+        verdict = rec["verdict"] if rec["passed"] else f"check failed ({rec['verdict']})"
+        lines.append(f"- **{rec['statement']}** — {verdict}" + (f" ({numbers})" if numbers else ""))
+    if not _RECORDED:
+        lines.append("- (no claim was checked on this page)")
+    return Markdown("\n".join(lines))
 
 
 def collect_claims(notebooks: dict[str, object]) -> list[ClaimRecord]:
