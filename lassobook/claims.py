@@ -7,8 +7,9 @@ its own MIME type) and then asserts, so a failed check still fails the build.
 the *Claims and checks* page from them (:func:`claims_table`) — the page is
 generated, never typed.
 
-:data:`PAPER_CLAIMS` lists the paper's claims (NOTES §3–8); one that no
-notebook checks appears as "not covered yet".
+:data:`PAPER_CLAIMS` lists the paper's claims with their source (the paper's figure
+or the book's numbered result); one that no notebook checks appears as "not
+covered yet".
 """
 
 from __future__ import annotations
@@ -24,32 +25,43 @@ _RECORDED: list[dict] = []
 
 CLAIM_MIME = "application/vnd.lassobook.claim+json"
 
-#: key -> (section of NOTES, the paper's claim in one line)
+#: key -> (source: the paper's figure or the book's numbered result (MyST), the claim in one line)
 PAPER_CLAIMS: dict[str, tuple[str, str]] = {
-    "two_layer.lasso": ("§3", "Two-layer ReLU, leaky ReLU, absolute-value, threshold and sign networks "
-                              "are Lasso models over data-point features"),
-    "two_layer.tv": ("§3", "Two-layer threshold networks are TV denoising with weight β; sign with β/2"),
-    "deep_narrow.lasso": ("§4", "Deep narrow ReLU networks (L = 3, 4) are Lasso models over the (s, j, k) "
-                                "dictionary"),
-    "deep_narrow.same_optimum": ("§4", "L = 3 and L = 4 optima coincide; reflection columns do not lower it"),
-    "deep_narrow.sparser": ("§4, §8", "Reflection features give sparser optimal networks (Fig. 3: one neuron "
-                                      "ramp(5, 8), 8 = 2·4 − 0)"),
-    "fig3.min_norm": ("§8", "The networks drawn in Fig. 3 are the minimum-norm solutions for L = 2, 3, 4"),
-    "fig2.kink_at_reflection": ("§8", "Fig. 2: a 4-layer net trained with Adam puts its kink at the "
-                                      "reflection 2·x₂ − x₁"),
-    "adam.finds_reflections": ("§8", "Adam from random initialization finds reflection kinks"),
-    "abs3.lasso": ("§5", "Three-layer absolute-value networks are Lasso models"),
-    "abs3.reflections_incomplete": ("§5", "Reflection features alone are not a complete dictionary for "
-                                          "3-layer abs networks"),
-    "abs3.midpoints_complete": ("§5", "Adding midpoint features makes the 3-layer abs dictionary complete"),
-    "abs4.reflections_of_reflections": ("§5", "4-layer abs networks: the arrangement's vertices "
-                                              "('reflections of reflections') are a complete dictionary"),
-    "sign.rectangular_switches": ("§6", "A rectangular sign unit realizes exactly the patterns with ≤ m₁ "
-                                        "switches"),
-    "sign.tree_switches": ("§6", "A tree sign unit realizes exactly the patterns with ≤ Π m_l switches"),
-    "sign.linf": ("§6", "With K ≥ N − 1 switches the sign Lasso is the ℓ∞ (clipping) problem"),
-    "landscape.polytope": ("§7", "Fitted values are unique; the optimal networks are the points of a "
-                                 "polytope"),
+    "two_layer.lasso": ("paper, two-layer theorem; Eq. {eq}`two-layer-training`",
+                        "Two-layer ReLU, leaky ReLU, absolute-value, threshold and sign networks "
+                        "are Lasso models over data-point features"),
+    "two_layer.tv": ("paper, threshold and sign networks",
+                     "Two-layer threshold networks are TV denoising with weight β; sign with β/2"),
+    "deep_narrow.lasso": ("{prf:ref}`thm-deep-narrow`",
+                          "Deep narrow ReLU networks (L = 3, 4) are Lasso models over the (s, j, k) "
+                          "dictionary"),
+    "deep_narrow.same_optimum": ("{prf:ref}`thm-deep-narrow`",
+                                 "L = 3 and L = 4 optima coincide; reflection columns do not lower it"),
+    "deep_narrow.sparser": ("paper, Fig. 3", "Reflection features give sparser optimal networks "
+                                             "(Fig. 3: one neuron ramp(5, 8), 8 = 2·4 − 0)"),
+    "fig3.min_norm": ("paper, Fig. 3",
+                      "The networks drawn in Fig. 3 are the minimum-norm solutions for L = 2, 3, 4"),
+    "fig2.kink_at_reflection": ("paper, Fig. 2", "Fig. 2: a 4-layer net trained with Adam puts its "
+                                                 "kink at the reflection 2·x₂ − x₁"),
+    "adam.finds_reflections": ("paper, Figs. 2 and 19", "Adam from random initialization finds "
+                                                        "reflection kinks"),
+    "abs3.lasso": ("{prf:ref}`thm-abs3`", "Three-layer absolute-value networks are Lasso models"),
+    "abs3.reflections_incomplete": ("{prf:ref}`thm-abs3`",
+                                    "Reflection features alone are not a complete dictionary for "
+                                    "3-layer abs networks"),
+    "abs3.midpoints_complete": ("{prf:ref}`thm-abs3`", "Adding midpoint features makes the 3-layer "
+                                                       "abs dictionary complete"),
+    "abs4.reflections_of_reflections": ("{prf:ref}`prop-vertices`",
+                                        "4-layer abs networks: the arrangement's vertices "
+                                        "('reflections of reflections') are a complete dictionary"),
+    "sign.rectangular_switches": ("{prf:ref}`thm-switching`", "A rectangular sign unit realizes "
+                                                              "exactly the patterns with ≤ m₁ switches"),
+    "sign.tree_switches": ("{prf:ref}`thm-switching`", "A tree sign unit realizes exactly the "
+                                                       "patterns with ≤ Π m_l switches"),
+    "sign.linf": ("{prf:ref}`thm-switching`", "With K ≥ N − 1 switches the sign Lasso is the ℓ∞ "
+                                              "(clipping) problem"),
+    "landscape.polytope": ("Eq. {eq}`landscape-polytope`", "Fitted values are unique; the optimal "
+                                                           "networks are the points of a polytope"),
 }
 
 
@@ -153,34 +165,52 @@ def _cell(text) -> str:
     return html.escape(str(text)).replace("|", "&#124;")
 
 
-def claims_table(records: list[ClaimRecord]) -> str:
-    """The *Claims and checks* table (MyST markdown): paper claims first, then the book's findings.
+def _kind(rec: ClaimRecord | None) -> str:
+    if rec is None:
+        return "not covered yet"
+    if not rec.passed:
+        return "check failed"
+    return "differs" if rec.verdict.startswith("differs") else "reproduced"
 
-    A failed check is shown red; a paper claim no notebook checks is "not covered yet".
+
+_COLOUR = {"reproduced": "#2e7d32", "differs": "#e65100", "check failed": "#c62828",
+           "not covered yet": "#616161"}
+
+
+def claims_table(records: list[ClaimRecord], *, profile: str | None = None, limit: int = 3) -> str:
+    """The *Claims and checks* page body (MyST markdown): counts, then one row per check.
+
+    Paper claims first, then the book's findings.  Each row links to the page that
+    checks it, shows at most ``limit`` measured numbers with their meaning, and its
+    source is the paper's figure or the book's numbered result.
     """
-    rows = ["| claim | source | checked in | measured | verdict |", "|---|---|---|---|---|"]
     by_key: dict[str, list[ClaimRecord]] = {}
     for rec in records:
         by_key.setdefault(rec.key, []).append(rec)
     keys = list(PAPER_CLAIMS) + sorted(k for k in by_key if k not in PAPER_CLAIMS)
+    rows, counts = [], {k: 0 for k in _COLOUR}
     for key in keys:
-        recs = by_key.get(key, [])
-        source, statement = PAPER_CLAIMS.get(key, ("this book", recs[0].statement if recs else key))
-        if not recs:
-            rows.append(f"| {_cell(statement)} | {source} | — | — | not covered yet |")
-            continue
+        recs = by_key.get(key, [None])
         for rec in recs:
-            measured = "; ".join(f"{k} = {_format(v)}" for k, v in rec.measured.items())
-            verdict = _cell(rec.verdict)
-            if not rec.passed:
-                verdict = f'<span style="color:#c62828;font-weight:bold">check failed: {verdict}</span>'
-            elif rec.verdict.startswith("differs"):
-                verdict = f'<span style="color:#e65100">{verdict}</span>'
-            else:
-                verdict = f'<span style="color:#2e7d32">{verdict}</span>'
-            link = f"[{rec.notebook}]({rec.notebook}.ipynb)"
-            rows.append(f"| {_cell(rec.statement)} | {source} | {link} | {_cell(measured)} | {verdict} |")
-    return "\n".join(rows) + "\n"
+            kind = _kind(rec)
+            counts[kind] += 1
+            source, statement = PAPER_CLAIMS.get(key, ("this book", rec.statement if rec else key))
+            if rec is None:
+                rows.append(f"| {_cell(statement)} | {source} | — | — | {_badge(kind, kind)} |")
+                continue
+            items = list(rec.measured.items())[:limit]
+            measured = "<br>".join(f"{_cell(k)}: {_cell(_format(v))}" for k, v in items)
+            verdict = _badge(kind, rec.verdict)
+            rows.append(f"| {_cell(rec.statement)} | {source} | {{doc}}`{rec.notebook}` | {measured} "
+                        f"| {verdict} |")
+    head = ", ".join(f"**{n}** {k}" for k, n in counts.items())
+    built = f" (build profile **{profile}**)" if profile else ""
+    table = ["| claim | source | checked in | measured | verdict |", "|---|---|---|---|---|", *rows]
+    return f"{head}{built}.\n\n" + "\n".join(table) + "\n"
+
+
+def _badge(kind: str, text: str) -> str:
+    return f'<span style="color:{_COLOUR[kind]};font-weight:bold">{_cell(text)}</span>'
 
 
 def _format(value) -> str:

@@ -10,8 +10,19 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["STYLE", "KINK_COLOURS", "input_grid", "plot_data", "plot_fit", "plot_features",
+__all__ = ["RC", "STYLE", "KINK_COLOURS", "input_grid", "plot_data", "plot_fit", "plot_features",
            "plot_feature_panels", "plot_gaps", "plot_network"]
+
+#: Matplotlib settings of the book, applied when this module is imported: figures at most
+#: 7.5 in wide render at 100 dpi, about the width of the book's text column, so every font is
+#: at least 11 pt at display size.  (Figures with more than 3 panels per row get too small.)
+RC = {
+    "font.size": 12, "axes.titlesize": 12, "axes.labelsize": 12, "xtick.labelsize": 11,
+    "ytick.labelsize": 11, "legend.fontsize": 11, "figure.titlesize": 13,
+    "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (6.4, 4.0),
+    "axes.spines.top": False, "axes.spines.right": False,
+}
+plt.rcParams.update(RC)
 
 STYLE = {
     "data": dict(color="tab:red", marker="o", s=36, zorder=5, label="training data"),
@@ -39,7 +50,7 @@ def input_grid(x, margin: float = 0.15, num: int = 801) -> np.ndarray:
 
 def _axes(ax):
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.2))
+        _, ax = plt.subplots(figsize=(6.4, 4.0))
     return ax
 
 

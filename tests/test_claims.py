@@ -23,12 +23,26 @@ def _record(key, passed=True, verdict="reproduced", statement="s"):
 def test_table_lists_every_paper_claim_and_marks_failures_red_and_gaps_uncovered():
     records = collect_claims({"two_layer": _notebook(_record("two_layer.lasso")),
                               "other": _notebook(_record("book.finding", passed=False))})
-    table = claims_table(records)
-    lines = table.strip().splitlines()
+    table = claims_table(records, profile="quick")
+    head, _, *lines = table.strip().splitlines()
     assert len(lines) == 2 + len(PAPER_CLAIMS) + 1          # header, rule, paper claims, one finding
-    assert "[two_layer](two_layer.ipynb)" in table and "gap = 1e-09" in table
-    assert table.count("not covered yet") == len(PAPER_CLAIMS) - 1
+    # counts at the top, and they add up to the rows
+    assert head.startswith("**1** reproduced, **0** differs, **1** check failed, "
+                           f"**{len(PAPER_CLAIMS) - 1}** not covered yet") and "quick" in head
+    assert "{doc}`two_layer`" in table and "gap: 1e-09" in table
+    assert table.count("not covered yet") == len(PAPER_CLAIMS) - 1 + 1
     assert "check failed" in table and "#c62828" in table
+    assert "§" not in table and "NOTES" not in table
+
+
+def test_what_we_found_lists_the_page_checks(monkeypatch):
+    from lassobook import claims
+
+    monkeypatch.setattr(claims, "_RECORDED", [])
+    check("two_layer.lasso", True, measured={"a": 1, "b": 2.5, "c": 3, "d": 4})
+    text = claims.what_we_found("Intro.").data
+    assert text.startswith("Intro.") and "reproduced (a: 1; b: 2.5; c: 3)" in text
+    assert "d: 4" not in text
 
 
 def test_check_asserts_and_requires_a_statement_for_new_claims():
