@@ -18,7 +18,8 @@ import html
 import json
 from dataclasses import dataclass
 
-__all__ = ["CLAIM_MIME", "PAPER_CLAIMS", "check", "collect_claims", "claims_table", "what_we_found"]
+__all__ = ["CLAIM_MIME", "PAPER_CLAIMS", "check", "collect_claims", "claims_table", "glance_table",
+           "what_we_found"]
 
 #: the records :func:`check` made in this kernel (this notebook), in order
 _RECORDED: list[dict] = []
@@ -207,6 +208,23 @@ def claims_table(records: list[ClaimRecord], *, profile: str | None = None, limi
     built = f" (build profile **{profile}**)" if profile else ""
     table = ["| claim | source | checked in | measured | verdict |", "|---|---|---|---|---|", *rows]
     return f"{head}{built}.\n\n" + "\n".join(table) + "\n"
+
+
+def glance_table(records: list[ClaimRecord]) -> str:
+    """*Results at a glance* (MyST markdown): per page, how many checks and their verdicts."""
+    pages: dict[str, dict[str, int]] = {}
+    for rec in records:
+        counts = pages.setdefault(rec.notebook, {k: 0 for k in _COLOUR if k != "not covered yet"})
+        counts[_kind(rec)] += 1
+    covered = {rec.key for rec in records}
+    missing = [k for k in PAPER_CLAIMS if k not in covered]
+    rows = ["| page | checks | reproduced | differs from the paper | failed |", "|---|---|---|---|---|"]
+    for page, c in pages.items():
+        rows.append(f"| {{doc}}`{page}` | {sum(c.values())} | {c['reproduced']} | {c['differs']} "
+                    f"| {c['check failed']} |")
+    tail = (f"\n{len(missing)} of the paper's {len(PAPER_CLAIMS)} listed claims are not covered yet."
+            if missing else f"\nAll {len(PAPER_CLAIMS)} of the paper's listed claims are checked.")
+    return "\n".join(rows) + "\n" + tail + "\n"
 
 
 def _badge(kind: str, text: str) -> str:

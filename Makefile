@@ -1,0 +1,27 @@
+# The two commands of the README, on a fresh clone with only python3:
+#   make book   # a virtual environment with the locked versions, then the full book
+#   make test   # the test suite (it builds the quick book in a temporary folder)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install book quick test
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/lassobook build --profile full
+
+quick: $(STAMP)
+	$(BIN)/lassobook build --profile quick
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
