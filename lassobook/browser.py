@@ -9,6 +9,10 @@ lets MathJax run, and reports
 * images whose file is missing, and every "Failed to load resource" the
   browser logged (a failed request);
 * console errors;
+* what a reader of the page meets: code cells wider than their box (they
+  scroll sideways), output images that are not in a numbered figure with a
+  caption, a missing build banner, references to files the reader does not have
+  ("NOTES", "our notes", "§5").
 
 and can save a screenshot.  Used by the test suite and by anyone checking a
 build by hand: ``python -m lassobook.browser _build/html/book/two_layer.html``.
@@ -65,10 +69,27 @@ class PageReport:
     failed_requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     screenshot: Path | None = None
+    wide_code_cells: int = 0
+    images: int = 0
+    uncaptioned_images: int = 0
+    banner: bool = True
+    internal_references: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not (self.raw_math or self.missing_images or self.failed_requests or self.console_errors)
+
+    @property
+    def reader_ok(self) -> bool:
+        """No wide code cell, every image in a numbered captioned figure, banner, no internal reference."""
+        return (self.wide_code_cells == 0 and self.uncaptioned_images == 0 and self.banner
+                and not self.internal_references)
+
+    def reader_summary(self) -> str:
+        return (f"{self.page.name}: {self.wide_code_cells} code cells wider than their box, "
+                f"{self.uncaptioned_images} of {self.images} output images outside a numbered "
+                f"captioned figure, banner {'present' if self.banner else 'MISSING'}, internal "
+                f"references {self.internal_references[:3] or 'none'}")
 
     def __str__(self) -> str:
         problems = [f"raw math: {self.raw_math[:3]}" if self.raw_math else "",
@@ -77,6 +98,52 @@ class PageReport:
                     f"console errors: {self.console_errors[:3]}" if self.console_errors else ""]
         state = "ok" if self.ok else "; ".join(p for p in problems if p)
         return f"{self.page.name}: {self.math_containers} typeset formulas; {state}"
+
+
+#: Run in the page after load: measures what the reader meets, into a body attribute.
+_MEASURE = """<script>
+window.addEventListener('load', function () { setTimeout(function () {
+  var pres = document.querySelectorAll('div.cell_input pre');
+  var wide = 0;
+  pres.forEach(function (p) { if (p.scrollWidth > p.clientWidth + 1) wide += 1; });
+  var imgs = document.querySelectorAll('div.cell_output img');
+  var loose = 0;
+  imgs.forEach(function (i) {
+    var f = i.closest('figure');
+    if (!(f && f.querySelector('figcaption .caption-number'))) loose += 1;
+  });
+  var banner = !!document.querySelector('.bd-header-announcement__content a');
+  document.body.setAttribute('data-lassobook-reader',
+    JSON.stringify({wide: wide, images: imgs.length, loose: loose, banner: banner}));
+}, 300); });
+</script>"""
+
+#: What a reader cannot follow: pointers to internal notes.
+INTERNAL = re.compile(r"\bNOTES\b|\bour notes\b|\bproject notes\b|§\s?\d")
+
+
+def _reader_checks(chromium: str, page: Path, report: "PageReport", html: str, timeout: float,
+                   budget_ms: int, size) -> None:
+    """Fill the reader fields of ``report``: a copy of the page with :data:`_MEASURE` appended,
+    opened at a desktop window size (beside the page, so relative links resolve)."""
+    import json
+
+    probe = page.with_name(f".reader-check-{page.name}")
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _MEASURE + "</body>"),
+                     encoding="utf-8")
+    try:
+        dom = _run(chromium, [f"--virtual-time-budget={budget_ms}", f"--window-size={size[0]},{size[1]}",
+                              "--dump-dom", probe.as_uri()], timeout).stdout
+    finally:
+        probe.unlink(missing_ok=True)
+    found = re.search(r'data-lassobook-reader="([^"]*)"', dom)
+    if found:
+        data = json.loads(found.group(1).replace("&quot;", '"'))
+        report.wide_code_cells, report.images = int(data["wide"]), int(data["images"])
+        report.uncaptioned_images, report.banner = int(data["loose"]), bool(data["banner"])
+    text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    report.internal_references = sorted(set(INTERNAL.findall(text)))
 
 
 def _run(chromium: str, args: list[str], timeout: float) -> subprocess.CompletedProcess:
@@ -126,6 +193,7 @@ def check_page(page, *, screenshot=None, chromium: str | None = None, timeout: f
             report.failed_requests.append(line.strip()[-200:])
         elif "CONSOLE" in line and ("ERROR" in line or '"error"' in line.lower() or "Uncaught" in line):
             report.console_errors.append(line.strip()[-200:])
+    _reader_checks(chromium, page, report, html, timeout, budget_ms, (1280, 900))
     if screenshot is not None:
         screenshot = Path(screenshot)
         _run(chromium, [f"--virtual-time-budget={budget_ms}", f"--window-size={size[0]},{size[1]}",
@@ -143,7 +211,8 @@ def main(argv=None) -> int:
     for page in pages:
         report = check_page(page)
         print(report)
-        bad += not report.ok
+        print("  " + report.reader_summary())
+        bad += not (report.ok and report.reader_ok)
     return 1 if bad else 0
 
 

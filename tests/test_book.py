@@ -290,7 +290,9 @@ def test_build_real_book_quick(quick_book):
 
 @pytest.mark.slow
 def test_built_book_in_headless_chromium_offline(request):
-    """Each page opened offline in Chromium: math typeset, images load, no failed request, no console error."""
+    """Each page opened offline in Chromium: math typeset, images load, no failed request, no console
+    error, no wide code cell, every output image in a numbered captioned figure, the banner, no
+    internal reference."""
     from lassobook.browser import check_page, find_chromium
 
     if find_chromium() is None:
@@ -306,6 +308,9 @@ def test_built_book_in_headless_chromium_offline(request):
         shot = shots / f"{page.stem}.png" if page.stem in ("two_layer", "claims") else None
         report = check_page(page, screenshot=shot)
         assert report.ok, str(report)
+        # what a reader meets: no sideways-scrolling code, every image a numbered captioned
+        # figure, the build banner, no pointer to files the reader does not have
+        assert report.reader_ok, report.reader_summary()
         if page.stem in ("two_layer", "intro", "deep_narrow"):
             assert report.math_containers > 10, str(report)
     claims = (html / "book" / "claims.html").read_text(encoding="utf-8")
