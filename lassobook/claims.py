@@ -121,11 +121,19 @@ def check(key: str, passed: bool, *, measured: dict, verdict: str = "reproduced"
         from IPython.display import display
 
         mark = "✔" if passed else "✘"
-        display({CLAIM_MIME: record, "text/plain": f"{mark} [{key}] {verdict}: {record['measured']}"},
-                raw=True)
+        display({CLAIM_MIME: record, "text/markdown": f"{mark} {_bullet(record)}",
+                 "text/plain": f"{mark} [{key}] {verdict}: {record['measured']}"}, raw=True)
     except ImportError:  # pragma: no cover - IPython comes with the notebook stack
         pass
     assert passed, f"claim {key!r} failed its check: {record['measured']}"
+
+
+def _bullet(rec: dict, limit: int = 3) -> str:
+    """``**statement** — verdict (a: 1; b: 2.5)`` with at most ``limit`` measured numbers."""
+    items = list(rec["measured"].items())[:limit]
+    numbers = "; ".join(f"{k}: {_format(v)}" for k, v in items)
+    verdict = rec["verdict"] if rec["passed"] else f"check failed ({rec['verdict']})"
+    return f"**{rec['statement']}** — {verdict}" + (f" ({numbers})" if numbers else "")
 
 
 def what_we_found(intro: str = "", *, limit: int = 3):
@@ -139,10 +147,7 @@ def what_we_found(intro: str = "", *, limit: int = 3):
 
     lines = [intro.strip(), ""] if intro.strip() else []
     for rec in _RECORDED:
-        items = list(rec["measured"].items())[:limit]
-        numbers = "; ".join(f"{k}: {_format(v)}" for k, v in items)
-        verdict = rec["verdict"] if rec["passed"] else f"check failed ({rec['verdict']})"
-        lines.append(f"- **{rec['statement']}** — {verdict}" + (f" ({numbers})" if numbers else ""))
+        lines.append(f"- {_bullet(rec, limit)}")
     if not _RECORDED:
         lines.append("- (no claim was checked on this page)")
     return Markdown("\n".join(lines))
