@@ -199,3 +199,22 @@ def test_memory_budget_is_checked_before_any_work():
     x = np.linspace(0, 1, 40)
     with pytest.raises(lb.ProblemTooLarge, match="memory budget"):
         lb.fit(x, np.sin(x), family=lb.get_family("leaky_relu", 4), beta=0.1, max_memory="1MB")
+
+
+@pytest.mark.parametrize("solver", ["dense", "structured"])
+@pytest.mark.parametrize("case", ["population", "nanoseconds", "days", "x_1e-9"])
+def test_natural_units_reproductions(case, solver):
+    """Issue 13, reproductions 1 and 3: natural units on both solvers give the base fit."""
+    base = lb.fit(X, Y, family="relu", beta=0.1, solver=solver)
+    x, y, beta, factor = {
+        "population": (1950 + X, 2.5e9 + 1e8 * Y, 0.1 * 1e8, 1e16),     # years, persons
+        "nanoseconds": (1.7e18 + X * 86400e9, Y, 0.1 * 86400e9, 1.0),   # daily ns timestamps
+        "days": (1.7e9 + X * 86400, Y, 0.1 * 86400, 1.0),               # daily Unix seconds
+        "x_1e-9": (X * 1e-9, Y, 0.1 * 1e-9, 1.0),
+    }[case]
+    fit = lb.fit(x, y, family="relu", beta=beta, solver=solver)
+    cert = fit.certificate()
+    assert cert.certified, cert
+    assert fit.objective == pytest.approx(base.objective * factor, rel=1e-6)
+    scale = np.sqrt(factor)
+    assert np.abs(fit.predict(x) - (base.predict(X) * scale + (y - Y * scale))).max() <= 1e-6 * np.ptp(y)
