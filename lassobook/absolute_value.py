@@ -1,4 +1,4 @@
-r"""Three-layer absolute-value networks: the library of mirrors (NOTES §5).
+r"""Three-layer absolute-value networks: the library of mirrors.
 
 A *unit* of the parallel three-layer absolute-value network is
 
@@ -52,7 +52,11 @@ from .networks import DTYPE, ParallelNetwork
 __all__ = ["ThreeLayerAbs", "ThreeLayerAbsNet", "FEATURE_KINDS", "COUNTEREXAMPLE",
            "MIRROR_EXAMPLE", "mirror_points", "dual_tight_fraction",
            "TightSet", "tight_set", "MirrorKinks", "mirror_kinks", "found_units",
-           "plot_mirror_library", "plot_parameter_arrangement"]
+           "plot_mirror_library", "plot_parameter_arrangement", "library_table",
+           "library_selection", "check_library", "fit_table", "units_table",
+           "reflection_mirrors", "plot_fit_with_mirrors", "completeness_study",
+           "completeness_summary", "depth_table", "adam_table", "tight_table",
+           "found_units_table", "mirror_kinks_table", "compare_table"]
 
 #: Names of the three kinds of dictionary columns, by their ``kind`` parameter.
 FEATURE_KINDS = {0: "two_layer", 1: "reflection", 2: "midpoint"}
@@ -84,7 +88,7 @@ def mirror_points(x_sorted) -> np.ndarray:
 
 
 class ThreeLayerAbs(Family):
-    r"""Parallel three-layer absolute-value networks (NOTES §5).
+    r"""Parallel three-layer absolute-value networks.
 
     ``f(x) = Σ_k α_k |w_{2k} |w_{1k} x + b_{1k}| + b_{2k}| + ξ``, penalty
     ``(β/3) Σ_k (|w_{1k}|³ + |w_{2k}|³ + |α_k|³)``.  Unit shapes
@@ -537,7 +541,7 @@ def found_units(network: ThreeLayerAbsNet, params: dict, x_sorted, *, radius: fl
 
 
 # ---------------------------------------------------------------------- plotting
-def plot_mirror_library(dictionary, columns=None, *, ncols: int = 6, panel=(2.4, 1.8),
+def plot_mirror_library(dictionary, columns=None, *, ncols: int = 3, panel=(2.5, 2.1),
                         max_columns: int = 36):
     """One small panel per column of a three-layer abs dictionary.
 
@@ -587,8 +591,7 @@ def plot_mirror_library(dictionary, columns=None, *, ncols: int = 6, panel=(2.4,
             arc = np.linspace(0, np.pi, 40)
             ax.plot(a + (src - a) * np.cos(arc), top * np.sin(arc), ":",
                     color=STYLE["mirror"]["color"], lw=1)
-        ax.set_title(dictionary.labels[k], fontsize=7, color=colours[kind])
-        ax.tick_params(labelsize=6)
+        ax.set_title(dictionary.labels[k], color=colours[kind])
     fig.tight_layout()
     return fig
 
@@ -613,7 +616,7 @@ def plot_parameter_arrangement(data, residual=None, *, beta: float | None = None
     x = data.x_sorted
     span = x[-1] - x[0]
     a_lim = (x[0] - 0.25 * span, x[-1] + 0.25 * span)
-    c_lim = (0.0, 1.4 * span)  # room above the vertices (c ≤ span) for the legend
+    c_lim = (0.0, 1.1 * span)
     fam = ThreeLayerAbs()
     if residual is not None:
         A, C = np.meshgrid(np.linspace(*a_lim, num), np.linspace(*c_lim, num))
@@ -653,10 +656,263 @@ def plot_parameter_arrangement(data, residual=None, *, beta: float | None = None
         if hollow.any():
             ax.scatter(params["center"][hollow], params["offset"][hollow], marker=markers[kind],
                        facecolor="white", edgecolor=colours[kind], s=40, zorder=7,
-                       label=f"{name} (not in dictionary)")
+                       label=f"{name.replace('_', '-')} (not in dictionary)")
     ax.set_xlim(*a_lim)
     ax.set_ylim(-0.03 * span, c_lim[1])
     ax.set_xlabel("center a")
     ax.set_ylabel("offset c")
-    ax.legend(fontsize=7, loc="upper center", ncol=3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     return ax
+
+
+# ---------------------------------------------------------------------- book helpers
+# Tables and checks of the chapter "Three-layer absolute-value networks", kept here so
+# that the page shows statements, figures and one-line verdicts.
+
+def _kinks_text(kinks, digits: int = 4) -> str:
+    return ", ".join(f"{v:.{digits}g}" for v in np.asarray(kinks, dtype=np.float64))
+
+
+def library_table(dictionary):
+    """One row per column of a three-layer abs dictionary: feature, kind, kinks, mirror."""
+    import pandas as pd
+
+    rows = []
+    for k in range(dictionary.size):
+        kind = int(dictionary.params["kind"][k])
+        mirror = (2 * dictionary.params["center"][k] - dictionary.params["source"][k]
+                  if kind == 1 else np.nan)
+        rows.append({"feature": dictionary.labels[k],
+                     "kind": FEATURE_KINDS[kind].replace("_", "-"),
+                     "kinks": _kinks_text(dictionary.kinks(k)),
+                     "mirror 2x_i − x_j": mirror})
+    return pd.DataFrame(rows)
+
+
+def library_selection(dictionary, per_kind: int = 3) -> np.ndarray:
+    """``per_kind`` columns of each kind, evenly spread over the kind's columns."""
+    kinds = np.asarray(dictionary.params["kind"])
+    chosen = []
+    for kind in FEATURE_KINDS:
+        cols = np.flatnonzero(kinds == kind)
+        if cols.size:
+            idx = np.unique(np.linspace(0, cols.size - 1, min(per_kind, cols.size)).astype(int))
+            chosen.extend(cols[idx])
+    return np.array(chosen, dtype=int)
+
+
+def check_library(raw, *, lo: float = -10.0, hi: float = 15.0) -> str:
+    """Assert that the raw library is what :class:`ThreeLayerAbs` says it is.
+
+    ``N`` two-layer columns, ``N(N−1)`` reflections with kinks exactly at
+    ``x_i, x_j, 2x_i − x_j``, and ``N(N−1)/2`` midpoints equal to
+    ``min(|x − x_i|, |x − x_j|)`` on a dense grid.  Returns a one-line verdict.
+    """
+    x = raw.data.x_sorted
+    n = x.size
+    kinds = np.asarray(raw.params["kind"])
+    assert np.array_equal(np.bincount(kinds, minlength=3), [n, n * (n - 1), n * (n - 1) // 2])
+    grid = np.linspace(lo, hi, 2001)
+    values = raw.evaluate(grid)
+    for k in range(raw.size):
+        a, c, src = raw.params["center"][k], raw.params["offset"][k], raw.params["source"][k]
+        if kinds[k] == 1:
+            assert np.allclose(raw.kinks(k), np.sort([a, src, 2 * a - src])), raw.labels[k]
+        if kinds[k] == 2:
+            assert np.isin([a - c, a + c], x).all()
+            expected = np.minimum(np.abs(grid - (a - c)), np.abs(grid - (a + c)))
+            assert np.allclose(values[:, k], expected), raw.labels[k]
+    return (f"all {raw.size} columns checked: {n} two-layer, {n * (n - 1)} reflections "
+            f"with kinks at x_i, x_j, 2x_i − x_j, {n * (n - 1) // 2} midpoints equal to "
+            "min(|x − x_i|, |x − x_j|)")
+
+
+def fit_table(fits: dict, tol: float = 1e-6):
+    """Lasso optimum against the rebuilt network's objective, and the certificate.
+
+    ``fits`` maps a dataset name to a fit.  Asserts that both objectives agree to
+    ``tol`` (relative) and that every certificate holds; returns
+    ``(DataFrame, certificates)``.
+    """
+    import pandas as pd
+
+    rows, certs = [], {}
+    for name, fit in fits.items():
+        net = fit.network_objective()
+        rel = abs(net - fit.objective) / fit.objective
+        cert = certs[name] = fit.certificate()
+        assert rel <= tol, (name, rel)
+        assert cert.certified, name
+        rows.append({"data": name, "β": fit.beta, "Lasso optimum": fit.objective,
+                     "network objective": net, "relative difference": rel,
+                     "certificate ratio": cert.ratio})
+    df = pd.DataFrame(rows).set_index("data")
+    return df, certs
+
+
+def units_table(fit):
+    """The units of a fitted network: coefficient, feature and kinks."""
+    import pandas as pd
+
+    return pd.DataFrame([{"coefficient z": n["coefficient"], "feature": n["label"],
+                          "kinks": _kinks_text(n["kinks"])} for n in fit.neurons()])
+
+
+def reflection_mirrors(fit) -> list:
+    """The mirrors ``2x_i − x_j`` of a fit's reflection units."""
+    return [2 * n["params"]["center"] - n["params"]["source"] for n in fit.neurons()
+            if n["params"]["kind"] == 1]
+
+
+def plot_fit_with_mirrors(fit, ax, *, title=None, legend=True):
+    """:func:`lassobook.plotting.plot_fit` plus a green diamond at every mirror of a
+    reflection unit that falls in view."""
+    from .plotting import STYLE, plot_fit
+
+    plot_fit(fit, ax, title=title, legend=False)
+    lo, hi = ax.get_xlim()
+    shown = [m for m in reflection_mirrors(fit) if lo <= m <= hi]
+    if shown:
+        ax.scatter(shown, np.interp(shown, *ax.lines[0].get_data()), **STYLE["mirror"])
+    if legend:
+        ax.legend()
+    return ax
+
+
+def completeness_study(n_datasets: int, n_points: int, *, noise: float, beta: float,
+                       features=("two_layer", "reflection")):
+    """Fit the full and a restricted dictionary on seeded random datasets and certify both.
+
+    Returns a DataFrame with one row per seed: both optima, the restricted
+    optimum's relative excess, both certificate ratios and verdicts.
+    """
+    import pandas as pd
+
+    from .datasets import random_dataset
+    from .lasso import fit_dense
+
+    full_family, restricted = ThreeLayerAbs(), ThreeLayerAbs(features=tuple(features))
+    rows = []
+    for seed in range(n_datasets):
+        data = random_dataset(n_points, seed, noise=noise)
+        full = fit_dense(data, family=full_family, beta=beta)
+        part = fit_dense(data, family=restricted, beta=beta)
+        c_full, c_part = full.certificate(), part.certificate()
+        rows.append({"seed": seed, "full optimum": full.objective,
+                     "restricted optimum": part.objective,
+                     "excess": (part.objective - full.objective) / full.objective,
+                     "ratio full": c_full.ratio, "ratio restricted": c_part.ratio,
+                     "certified full": c_full.certified,
+                     "certified restricted": c_part.certified})
+    return pd.DataFrame(rows).set_index("seed")
+
+
+def completeness_summary(study):
+    """Two rows (full dictionary, reflection-only) summarizing :func:`completeness_study`."""
+    import pandas as pd
+
+    n = len(study)
+    return pd.DataFrame(
+        {"datasets": [n, n],
+         "certified": [int(study["certified full"].sum()),
+                       int(study["certified restricted"].sum())],
+         "largest dual ratio": [study["ratio full"].max(), study["ratio restricted"].max()],
+         "largest optimum excess": [0.0, study["excess"].max()]},
+        index=pd.Index(["two-layer + reflection + midpoint", "two-layer + reflection"],
+                       name="dictionary"))
+
+
+def depth_table(cases: dict, *, tol: float = 1e-6):
+    """Two-layer against three-layer abs optima (vertex solutions) on ``{name: (data, β)}``.
+
+    Asserts that three layers are never worse; returns a DataFrame.
+    """
+    import pandas as pd
+
+    from .families import get_family
+    from .landscape import vertex_solution
+    from .lasso import fit_dense
+
+    rows = []
+    for name, (data, b) in cases.items():
+        f2 = vertex_solution(fit_dense(data, family=get_family("abs"), beta=b))
+        f3 = vertex_solution(fit_dense(data, family=ThreeLayerAbs(), beta=b))
+        assert f3.objective <= f2.objective * (1 + tol), name
+        rows.append({"data": name, "β": b, "2-layer optimum": f2.objective,
+                     "2-layer units": f2.support.size, "3-layer optimum": f3.objective,
+                     "3-layer units": f3.support.size,
+                     "3 layers lower by": (f2.objective - f3.objective) / f2.objective})
+    return pd.DataFrame(rows).set_index("data")
+
+
+def adam_table(runs: dict, optima: dict, *, tol: float = 1e-6):
+    """Relative gaps of Adam runs to the Lasso optimum, per dataset.
+
+    ``runs`` maps a dataset name to training runs, ``optima`` to the Lasso
+    optimum.  Asserts no run ends below the optimum (beyond ``tol``).
+    """
+    import pandas as pd
+
+    rows = []
+    for name, r in runs.items():
+        gaps = r.gaps(optima[name])
+        assert gaps.min() >= -tol, (name, gaps.min())
+        rows.append({"data": name, "Lasso optimum": optima[name], "runs": gaps.size,
+                     "min gap": gaps.min(), "median gap": float(np.median(gaps)),
+                     "max gap": gaps.max(), "within 1e-3": float(np.mean(gaps <= 1e-3)),
+                     "time (s)": r.wall_time})
+    return pd.DataFrame(rows).set_index("data")
+
+
+def tight_table(fits: dict):
+    """Per fit: the tight share of the ``(a, c)`` plane, tight vertices, uniqueness."""
+    import pandas as pd
+
+    rows = []
+    for name, fit in fits.items():
+        share = dual_tight_fraction(fit)
+        tight = tight_set(fit)
+        if share > 0:  # a tight region contains non-isolated tight vertices
+            assert not tight.finite, name
+        rows.append({"data": name, "tight share of the plane": share,
+                     "tight vertices": len(tight.labels),
+                     "isolated": int(tight.isolated.sum()),
+                     "optimal network unique": tight.unique_network})
+    return pd.DataFrame(rows).set_index("data")
+
+
+def found_units_table(fit, found: np.ndarray):
+    """The units of a (sparse) optimal network and the share of runs that found each."""
+    df = units_table(fit)
+    df["found in (share of runs)"] = found.mean(axis=0)
+    return df
+
+
+def mirror_kinks_table(stats: MirrorKinks, name: str):
+    """One row summarizing :func:`mirror_kinks`: kinks counted, at a mirror, share, chance."""
+    import pandas as pd
+
+    assert (stats.at_mirror <= stats.inside).all() and 0 <= stats.chance <= 1
+    return pd.DataFrame({"kinks counted": [int(stats.inside.sum())],
+                         "at a mirror": [int(stats.at_mirror.sum())],
+                         "share": [stats.fraction], "chance": [stats.chance],
+                         "runs with a mirror kink": [stats.runs_with_mirror]},
+                        index=pd.Index([name], name="data"))
+
+
+def compare_table(fits: dict):
+    """Optima of several dictionaries on the same data: optimum, a nearby fraction
+    (denominator ≤ 1000), the excess over the first fit, the certificate ratio."""
+    from fractions import Fraction
+
+    import pandas as pd
+
+    first = next(iter(fits.values())).objective
+    rows = []
+    for name, fit in fits.items():
+        cert = fit.certificate()
+        rows.append({"dictionary": name, "optimum": fit.objective,
+                     "≈ fraction": str(Fraction(fit.objective).limit_denominator(1000)),
+                     "excess over the first": (fit.objective - first) / first,
+                     "certificate ratio": cert.ratio, "certified": cert.certified})
+    return pd.DataFrame(rows).set_index("dictionary")
