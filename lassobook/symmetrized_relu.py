@@ -349,10 +349,6 @@ class SymmetrizedReLU(Family):
         n = r"\max(|a_k|, |c_k|)" if self.norm == "max" else r"\|(a_k, c_k)\|_2"
         return rf"\frac{{\beta}}{{3}}\sum_k \bigl(|w_k|^3 + {n}^3 + |\alpha_k|^3\bigr)"
 
-    def kink_classes(self, params) -> list[str]:  # pragma: no cover - convenience
-        """:func:`lassobook.chains.classify_kinks` of one shape's kinks (needs ``params["x"]``)."""
-        return classify_kinks(self.kinks(params), params["x"])
-
     def __repr__(self):
         extra = f", extra_angles={self.extra_angles}" if self.extra_angles else ""
         return f"SymmetrizedReLU(norm={self.norm!r}{extra})"

@@ -78,6 +78,20 @@ def test_reconstruction_is_balanced(norm):
     assert torch.equal(other.a, again.a)                   # seeded
 
 
+def test_corners_and_axes_are_the_chains():
+    """θ = π/4: relu(|x − t1| − t2); θ = −3π/4: relu(−|x − t1| − t2); θ = 0: relu(relu(x − t1) − t2)."""
+    from lassobook.chains import NarrowChain
+
+    x = np.linspace(-3, 3, 241)
+    absrelu, relu3 = NarrowChain(("abs", "relu")), NarrowChain(("relu", "relu"))
+    for t1, t2 in [(0.3, 0.5), (-1.0, -0.2), (0.0, 1.5)]:
+        one = {"s1": 1.0, "t1": t1}
+        assert np.allclose(FAM.shape(x, t1, np.pi / 4, t2), absrelu.shape(x, **one, s2=1.0, t2=t2))
+        assert np.allclose(FAM.shape(x, t1, -3 * np.pi / 4, t2),
+                           absrelu.shape(x, **one, s2=-1.0, t2=-t2))
+        assert np.allclose(FAM.shape(x, t1, 0.0, t2), relu3.shape(x, **one, s2=1.0, t2=t2))
+
+
 def test_kinks_match_a_dense_second_difference():
     rng = np.random.default_rng(1)
     grid = np.linspace(-6, 6, 120_001)
