@@ -1,4 +1,4 @@
-r"""Deep narrow ReLU networks (L = 3, 4): chains of width-1 layers, and reflections (NOTES §4).
+r"""Deep narrow ReLU networks (L = 3, 4): chains of width-1 layers, and reflections.
 
 **The parallel architecture** (what the Lasso theorem is about).  A *deep narrow
 unit* is a chain of width-1 ReLU layers with scalar weights ``w_1, …, w_{L−1}``,
@@ -90,6 +90,9 @@ __all__ = [
     "capped_ramp", "reflection", "AUTHORS_PROTOCOL", "authors_init", "authors_split_network",
     "train_network", "function_kinks", "authors_kink", "reflection_hits", "ReflectionHits",
     "FIG3_THEORETICAL", "theoretical_coefficients", "basis_pursuit", "optimal_supports",
+    "chapter_family", "chapter_dictionary", "chapter_lasso", "dictionary_table", "certify_cases",
+    "same_optimum_table", "smallest_table", "fig3_theory_table", "min_norm_units",
+    "authors_protocol_runs", "random_init_runs", "representative",
 ]
 
 
@@ -133,7 +136,7 @@ def chain_shape(x, signs, breakpoints):
 
 # ---------------------------------------------------------------------- the family
 class DeepNarrowReLU(ChainParams, Family):
-    r"""Parallel deep narrow ReLU networks of depth ``L ∈ {3, 4}`` (NOTES §4; module docstring).
+    r"""Parallel deep narrow ReLU networks of depth ``L ∈ {3, 4}`` (see the module docstring).
 
     Parameters
     ----------
@@ -441,7 +444,7 @@ class AuthorsNet(DeepNarrowNet):
         authors_init(self, seeds, x_sorted, seeded=None)
 
 
-#: The authors' settings per paper figure panel (their notebooks, NOTES §8).
+#: The authors' settings per paper figure panel (their notebooks in pilancilab/1d-convex-nn).
 #: ``seeded``: the neurons they initialize at a chosen network — for ``L = 4`` one
 #: chain given by ``(x_j1, x_j2, x_j3, α)`` with signs ``(−1, −1, +1)`` and
 #: ``a1 = 2x_j2 − x_j1`` (their ``initnn``); for ``L = 2`` ReLU units ``α (x − a)_+``.
@@ -729,7 +732,7 @@ def reflection_hits(net, data, reflection_point: float, radius: float = 0.1,
 
 
 # ---------------------------------------------------------------------- Figure 3's theory
-#: The theoretical minimum-norm networks drawn in the paper's Figure 3 (NOTES §8):
+#: The theoretical minimum-norm networks drawn in the paper's Figure 3:
 #: lists of ``(coefficient, p, q)`` meaning ``coefficient · ramp(p, q, x)`` (``q = inf``: ReLU).
 FIG3_THEORETICAL = {
     2: [(1.0, 5.0, np.inf), (-2 / 3, 7.0, np.inf), (-1 / 3, 10.0, np.inf)],
@@ -798,3 +801,242 @@ def optimal_supports(fit, max_units: int = 3, rtol: float = 1e-6):
         if found:
             return r, found
     return None, []
+
+
+# ---------------------------------------------------------------------- the chapter's tables
+# The deep narrow chapter's computations, each returning a pandas DataFrame (the page
+# shows it as a table) and asserting what the chapter states.
+def chapter_family(depth: int):
+    """The ReLU family of depth ``depth`` (2: two-layer; 3, 4: parallel deep narrow)."""
+    from .families import get_family
+
+    return get_family("relu", depth=depth)
+
+
+def chapter_dictionary(data, depth: int):
+    """The pruned dictionary of ``depth`` (one column per pair g, C − g)."""
+    from .dictionaries import build_dictionary
+
+    return build_dictionary(data, chapter_family(depth))
+
+
+def chapter_lasso(data, depth: int, beta: float, **kw):
+    """The dense (interior-point) Lasso fit over :func:`chapter_dictionary`."""
+    from .lasso import fit_dense
+
+    return fit_dense(data, family=chapter_family(depth), beta=beta,
+                     dictionary=chapter_dictionary(data, depth), **kw)
+
+
+def dictionary_table(data, depth: int):
+    """The kept columns of ``depth``'s dictionary: index, shape, reflection breakpoint."""
+    import pandas as pd
+
+    fam, D = chapter_family(depth), chapter_dictionary(data, depth)
+    rows = []
+    for c in range(D.size):
+        p = {k: v[c] for k, v in D.params.items()}
+        sigma, lo, hi = fam.canonical(p)
+        rows.append({"index (s, j, k)": D.labels[c],
+                     "shape": ("+" if sigma > 0 else "−") + f"ramp({lo:g}, {hi:g})",
+                     "reflection breakpoint": fam.mirror(p)})
+    return pd.DataFrame(rows)
+
+
+def certify_cases(cases, tol: float = 1e-6):
+    """Lasso vs rebuilt network and the exact certificate, for every (name, data, beta) and L = 3, 4.
+
+    Asserts: the rebuilt network's objective is the Lasso objective of the
+    coefficients it keeps; at ``beta ≥ 0.01`` it is the optimum to ``tol``; the exact
+    active-set solution is certified and the interior-point optimum matches it to 1e-5.
+
+    Returns ``(fits, table)``: ``fits[name, L, beta]`` the dense fits.
+    """
+    import pandas as pd
+
+    from .fitting import fit as exact_fit
+    from .lasso import lasso_objective
+
+    fits, rows = {}, []
+    for name, data, beta in cases:
+        for L in (3, 4):
+            fit = chapter_lasso(data, L, beta)
+            fits[name, L, beta] = fit
+            net_obj = fit.network_objective()
+            keep = np.isin(np.arange(fit.dictionary.size), fit.support)
+            kept = lasso_objective(fit.dictionary.matrix, data.y,
+                                   np.where(keep, fit.solution.z, 0.0), fit.solution.xi, beta)
+            rel = abs(net_obj - fit.objective) / fit.objective
+            assert abs(net_obj - kept) <= 1e-9 * kept
+            if beta >= 0.01:
+                assert rel <= tol, (name, L, beta, rel)
+            exact = exact_fit(data, family=chapter_family(L), beta=beta, solver="structured")
+            cert = exact.certificate()
+            assert cert.certified, (name, L, beta, str(cert))
+            assert abs(fit.objective - exact.objective) <= 1e-5 * exact.objective
+            rows.append({"data": name, "β": beta, "L": L, "Lasso optimum / β": fit.objective / beta,
+                         "network objective / β": net_obj / beta, "rel. difference": rel,
+                         "certificate ratio": cert.ratio, "units": fit.support.size})
+    return fits, pd.DataFrame(rows)
+
+
+def same_optimum_table(cases, fits, rtol: float = 1e-5):
+    """Optimal objectives of L = 3, L = 4 and L = 4 without reflection columns (asserted equal)."""
+    import pandas as pd
+
+    from .lasso import fit_dense
+
+    rows = []
+    for name, data, beta in cases:
+        no_mirrors = fit_dense(data, family=DeepNarrowReLU(4, reflections=False), beta=beta)
+        o = [fits[name, 3, beta].objective, fits[name, 4, beta].objective, no_mirrors.objective]
+        spread = (max(o) - min(o)) / min(o)
+        assert spread <= rtol, name
+        rows.append({"data": name, "β": beta, "L = 3": o[0] / beta, "L = 4": o[1] / beta,
+                     "L = 4, no reflections": o[2] / beta, "rel. spread": spread})
+    return pd.DataFrame(rows)
+
+
+def smallest_table(cases, fits, max_units: int = 3):
+    """The number of units of the smallest optimal networks at L = 3 and 4 (None: more than
+    ``max_units``); asserts that the reflections never make it larger."""
+    import pandas as pd
+
+    rows = []
+    for name, _, beta in cases:
+        sizes = [optimal_supports(fits[name, L, beta], max_units=max_units)[0] for L in (3, 4)]
+        if sizes[0] is not None:
+            assert sizes[1] is not None and sizes[1] <= sizes[0], name
+        rows.append({"data": name, "β": beta, "L = 3": sizes[0], "L = 4": sizes[1]})
+    df = pd.DataFrame(rows)
+    for col in ("L = 3", "L = 4"):
+        df[col] = [f"> {max_units}" if v is None or v != v else str(int(v)) for v in df[col]]
+    return df
+
+
+def fig3_theory_table(data, beta: float):
+    """Figure 3's theoretical networks: interpolation, ℓ1 norm, the exact minimum ℓ1 of an
+    interpolating network (an LP) with its dual certified over the continuous family, and
+    the objective at ``beta`` vs the minimum-ℓ2-norm Lasso optimum.  Asserts all of it.
+
+    Returns ``(table, min_norm_fits)``.
+    """
+    import pandas as pd
+
+    from .certificate import dual_correlations
+    from .lasso import lasso_objective
+
+    rows, min_norm = [], {}
+    for L in (2, 3, 4):
+        D, fam = chapter_dictionary(data, L), chapter_family(L)
+        units = FIG3_THEORETICAL[L]
+        fitted = sum(c * capped_ramp(p, q, data.x) for c, p, q in units)
+        l1 = sum(abs(c) for c, _, _ in units)
+        _, _, l1_bp, lam = basis_pursuit(D)
+        sup = dual_correlations(fam, data.x, lam, fam.candidate_params(data)).max()
+        zt = theoretical_coefficients(D, units)
+        xi_t = float(np.mean(data.y - D.matrix @ zt))
+        obj_t = lasso_objective(D.matrix, data.y, zt, xi_t, beta)
+        mn = chapter_lasso(data, L, beta, min_norm=True)
+        min_norm[L] = mn
+        err = np.abs(fitted - data.y).max()
+        assert err < 1e-12
+        assert abs(l1_bp - l1) <= 1e-9 and sup <= 1 + 1e-9
+        assert abs(obj_t - mn.objective) <= 1e-5 * mn.objective
+        rows.append({"L": L, "max |f(x_n) − y_n|": err, "‖z‖₁ of the drawn network": l1,
+                     "least ‖z‖₁ that interpolates": l1_bp, "dual sup over chains": sup,
+                     "objective / β (drawn)": obj_t / beta,
+                     "Lasso optimum / β": mn.objective / beta})
+    return pd.DataFrame(rows), min_norm
+
+
+def min_norm_units(fit, atol: float = 1e-6):
+    """The minimum-ℓ2-norm solution as units ``(c, p, q)`` (L ≥ 3) or labelled ReLUs (L = 2)."""
+    D, z = fit.dictionary, fit.solution.z
+    out = []
+    for c in fit.support:
+        if abs(z[c]) <= atol:
+            continue
+        p = {k: v[c] for k, v in D.params.items()}
+        if isinstance(fit.family, DeepNarrowReLU):
+            sigma, lo, hi = fit.family.canonical(p)
+            out.append((float(sigma * z[c]), lo, hi))
+        else:
+            out.append((float(z[c]), D.labels[c]))
+    return out
+
+
+def authors_protocol_runs(panels, max_epochs: int, optimum, radius: float = 0.1):
+    """One run per paper panel with the authors' protocol (:data:`AUTHORS_PROTOCOL`),
+    epochs capped at ``max_epochs``.  ``optimum(name, L, beta)`` gives the parallel optimum.
+
+    Returns ``(runs, table)``: ``runs[name, L] = (net, AdamRuns, ReflectionHits, optimum)``.
+    """
+    import pandas as pd
+
+    from .datasets import paper_dataset
+
+    runs, rows = {}, []
+    for name, L in panels:
+        s = AUTHORS_PROTOCOL[name, L]
+        data = paper_dataset(s["dataset"])
+        epochs = min(s["epochs"], max_epochs)
+        net = AuthorsNet(L, s["width"])
+        authors_init(net, [s["seed"]], data.x_sorted, seeded=s["seeded"])
+        r = train_network(net, data, beta=s["beta"], epochs=epochs, weight_decay=1e-4,
+                          authors_loss=True)
+        hits = reflection_hits(net, data, s["reflection"], radius)
+        opt = optimum(name, L, s["beta"])
+        runs[name, L] = (net, r, hits, opt)
+        rows.append({"panel": name, "L": L, "epochs": epochs, "authors' kink": hits.authors_kink[0],
+                     "reflection": s["reflection"], "interpolates": bool(hits.interpolates[0]),
+                     "objective / parallel optimum": r.objectives[0] / opt})
+    return runs, pd.DataFrame(rows)
+
+
+def random_init_runs(panels, seeds, max_epochs: int, fits, radius: float = 0.1, tol=1e-6):
+    """Adam from random initializations on each panel, both architectures (parallel chains
+    on the exact objective; the authors' network with their loss and weight decay).
+    Asserts that no parallel run ends below the Lasso optimum.
+
+    Returns ``(runs, table)``: ``runs[name, L, arch] = (AdamRuns, ReflectionHits, optimum)``.
+    """
+    import pandas as pd
+
+    from .datasets import paper_dataset
+    from .training import train_adam
+
+    seeds = list(seeds)
+    runs, rows = {}, []
+    for name, L in panels:
+        s = AUTHORS_PROTOCOL[name, L]
+        data = paper_dataset(s["dataset"])
+        epochs = min(s["epochs"], max_epochs)
+        opt = fits[name, L, s["beta"]].objective
+        parallel = train_adam(data, family=chapter_family(L), beta=s["beta"], width=s["width"],
+                              seeds=seeds, epochs=epochs, lr=5e-3, progress=False)
+        net = AuthorsNet(L, s["width"], n_models=len(seeds))
+        authors_init(net, seeds, data.x_sorted, seeded=None)
+        authors = train_network(net, data, beta=s["beta"], epochs=epochs, weight_decay=1e-4,
+                                authors_loss=True)
+        for arch, r in (("parallel", parallel), ("authors'", authors)):
+            hits = reflection_hits(r.network, data, s["reflection"], radius)
+            ratio = r.objectives / opt
+            runs[name, L, arch] = (r, hits, opt)
+            if arch == "parallel":
+                assert ratio.min() >= 1 - tol, (name, L)
+            rows.append({"panel": name, "L": L, "network": arch,
+                         "kink at reflection": hits.fraction,
+                         "any kink at reflection": float(np.mean(hits.any_at_reflection)),
+                         "interpolating": float(np.mean(hits.interpolates)),
+                         "constant": float(np.mean(hits.constant)),
+                         "objective / optimum, min": ratio.min(),
+                         "median": float(np.median(ratio))})
+    return runs, pd.DataFrame(rows)
+
+
+def representative(runs, hits) -> int:
+    """Index of the median-objective run among the interpolating runs (all runs if none)."""
+    pool = (np.flatnonzero(hits.interpolates) if hits.interpolates.any()
+            else np.arange(runs.objectives.size))
+    return int(pool[np.argsort(runs.objectives[pool])[pool.size // 2]])

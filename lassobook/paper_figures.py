@@ -44,7 +44,7 @@ FEATURE_COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:purple"]
 
 def _number(c: float) -> str:
     """``0.75`` when 3 significant digits are exact, ``2/3`` for simple fractions, else 3 digits."""
-    if abs(float(f"{c:.3g}") - c) < 1e-9 * max(1.0, abs(c)):
+    if abs(float(f"{c:.3g}") - c) < 1e-6 * max(1.0, abs(c)):
         return f"{c:.3g}"
     f = Fraction(float(c)).limit_denominator(12)
     if abs(float(f) - c) < 1e-6 * max(1.0, abs(c)):
@@ -152,6 +152,8 @@ def draw_features(ax, network: PanelNetwork, grid, *, legend: bool = True):
     for i, (c, p, q) in enumerate(network.units):
         ax.plot(grid, capped_ramp(p, q, grid), color=FEATURE_COLOURS[i % 4], lw=2,
                 label=unit_label(c, p, q))
+    top = max(capped_ramp(p, q, grid).max() for _, p, q in network.units)
+    ax.set_ylim(-0.06 * top, (1.0 + 0.22 * len(network.units)) * top)
     if legend:
         ax.legend(loc="upper left", handlelength=1.2, frameon=False)
 
@@ -176,18 +178,20 @@ def paper_figure_2(panels, *, width: float = 7.5):
     and ``kink`` (the authors' kink measure of the Adam network).
     Returns ``(fig, axes)`` with ``axes.shape == (2,)``.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(width, 3.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(width, 3.6), sharey=True)
     for i, (ax, p) in enumerate(zip(axes, panels)):
         grid = _grid(p["data"], [p["mirror"]])
         ax.plot(grid, p["optimum"](grid), color="black", ls="--", lw=1.2,
                 label="certified optimum")
-        draw_prediction(ax, p["data"], grid, p["adam"], label=f"Adam, kink {p['kink']:.2f}")
+        draw_prediction(ax, p["data"], grid, p["adam"], label="Adam (authors' protocol)")
         _mirror(ax, p["mirror"])
+        ax.text(0.97, 0.25, f"kink {p['kink']:.2f}", transform=ax.transAxes, ha="right")
         ax.set_xticks(np.arange(np.floor(grid[0]), np.ceil(grid[-1])))
-        ax.legend(loc="lower right", frameon=False, fontsize=10)
         ax.set_xlabel("x")
     axes[0].set_ylabel("4 layers")
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
     return fig, axes
 
 
