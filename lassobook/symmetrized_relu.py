@@ -82,8 +82,8 @@ before pruning.
 foot on ``x_j``, so its left foot is the reflection ``2x_i − x_j``.  The corner
 ``â = ĉ = +1`` gives ``relu(|x − t₁| − t₂) = relu(x − r) + relu(l − x)``, which on the
 data is a convex combination of shapes with ``l, r`` at data points: its
-reflection vertices are never needed.  The tents are: the reflection features of
-this family are tents, ``|a| = |c|`` with negative inner weights.
+reflection vertices are never needed.  So the reflection features of this family
+are the tents: ``a = c`` with negative inner weights.
 
 **The Euclidean norm has no finite dictionary.**  With ``‖(a, c)‖₂``, at
 ``â, ĉ > 0`` and ``t₂ > 0`` the shape is ``cos θ·relu(x − r) + sin θ·relu(l − x)``; for
@@ -92,18 +92,24 @@ fixed ``l ≤ r`` at data points ``λᵀg = A cos θ + B sin θ`` is maximized a
 constraint is a second-order cone, the convex program a group-Lasso-like SOCP,
 and no finite set of ``θ`` is exact.  ``norm="l2"`` builds the same vertex set with
 the slopes normalized in ``ℓ₂`` (plus ``extra_angles`` uniformly spaced ``θ``) and is
-marked ``complete = False``.  It is exact up to a known factor: on each cell ``λᵀg``
-is ``A cos θ + B sin θ = R cos(θ − θ*)`` (the shapes are homogeneous in ``(â, ĉ)``),
-the cell's end angles are three-point shapes in the dictionary, so the nearest
-dictionary angle is within half the largest gap ``δ`` (:meth:`SymmetrizedReLU.angle_gap`)
-and ``max_g |λᵀg| ≤ max_dictionary |λᵀg| / cos(δ/2)``: ``1/cos(π/8) = 1.0824`` for
-the eight special angles alone, attained on random data.  The certificate's duality
-gap then bounds how far the Lasso optimum is above the network optimum.
+marked ``complete = False``.  It is exact up to a known factor.  Along the circle
+a vertex family's data vector is linear in ``(cos θ, sin θ)`` on pieces (the shapes
+are homogeneous in ``(â, ĉ)``), so ``λᵀg = R cos(θ − θ*)`` on a piece; a piece spans
+a quadrant (its ends are axis angles) or ends at a hat, or it is V2/V3 with
+``â, ĉ > 0``, whose data vector is a convex combination of two V4 ones (the crossing
+off the data interpolates between its neighbours).  So a maximum inside a piece is
+within half the largest angle gap ``δ`` (:meth:`SymmetrizedReLU.angle_gap`) of a
+dictionary angle on the same piece, and ``max_g |λᵀg| ≤ max_dictionary |λᵀg| / cos(δ/2)``:
+``1/cos(π/8) = 1.0824`` for the eight special angles alone, attained on random data
+(the Lasso uses the two columns beside ``θ*`` and makes both tight, which puts
+``θ*`` in the middle of the gap).  The certificate's duality gap then bounds how far
+the Lasso optimum is above the network optimum.
 
 The argument is checked, not trusted: :meth:`SymmetrizedReLU.candidate_params`
-samples the continuous family densely and :func:`continuous_search` refines the
-best samples by line searches in ``(t₁, θ, t₂)``; the tests run both on random
-datasets.
+samples the continuous family densely, :func:`angle_sweep` maximizes exactly over
+``(t₁, t₂)`` on a fine grid of angles (it tests the new part of the argument, how
+``θ`` enters), and :func:`continuous_search` refines random samples by line searches
+in ``(t₁, θ, t₂)``; the tests run all three on random datasets.
 """
 
 from __future__ import annotations
