@@ -1,4 +1,4 @@
-r"""The solution landscape of a Lasso: every optimal network, and the β path (NOTES §7).
+r"""The solution landscape of a Lasso: every optimal network, and the β path.
 
 For a solved Lasso the residual ``λ* = y − Az* − ξ*1`` — hence the fitted values
 — is the same at every optimum.  The KKT conditions then pin the optimal set
@@ -40,7 +40,9 @@ from .lasso import CLARABEL_SETTINGS, LassoFit, LassoSolution, SolverError, chec
 
 __all__ = ["OptimalSet", "optimal_set", "vertex_solution", "basis_pursuit", "PathPoint", "regularization_path", "min_l1_interpolation",
            "InterpolationSet", "interpolation_set", "off_data_columns", "path_sparsity", "TightKinks",
-           "tight_kinks", "RUN_CLASSES", "RunClasses", "classify_runs", "plot_optimal_network", "plot_path"]
+           "tight_kinks", "RUN_CLASSES", "RunClasses", "classify_runs", "plot_optimal_network", "plot_path",
+           "describe_column", "network_name", "ramp_coefficients", "library_table", "plot_library",
+           "beta_grid", "check_path", "adam_table", "RUN_COLOURS", "plot_runs"]
 
 
 @dataclass
@@ -671,6 +673,174 @@ def plot_path(points, axes, *, label: str | None = None, neurons=None, **line):
         ax.set_xscale("log")
         if logy:
             ax.set_yscale("log")
-        ax.set_title(name, fontsize=9)
+        ax.set_ylabel(name)
         ax.set_xlabel("β")
     return axes
+
+
+# ---------------------------------------------------------------------- the chapter's helpers
+def describe_column(dictionary, column: int) -> str:
+    """A readable name of one column: its label at depth 2, the capped ramp from depth 3 on."""
+    fam = dictionary.family
+    if getattr(fam, "depth", 2) == 2:
+        return dictionary.labels[column]
+    return fam.describe({k: v[column] for k, v in dictionary.params.items()})
+
+
+def network_name(dictionary, z, digits: int = 3) -> str:
+    """``+0.667·ramp(5, 7) …``: the network ``z`` of a dictionary in words.
+
+    From depth 3 on each column is written ``σ·ramp(p, q)`` (plus a constant), so
+    the coefficient shown is ``σ·z`` (a reflection column also says which points it
+    reflects)."""
+    fam = dictionary.family
+    cols = np.flatnonzero(z)
+    if getattr(fam, "depth", 2) == 2:
+        return " ".join(f"{z[c]:+.{digits}g}·{dictionary.labels[c]}" for c in cols)
+    parts = []
+    for c in cols:
+        params = {k: v[c] for k, v in dictionary.params.items()}
+        sigma, p, q = fam.canonical(params)
+        note = fam.describe(params).partition(" [")[2]
+        parts.append(f"{sigma * z[c]:+.{digits}g}·ramp({p:g}, {q:g})"
+                     + (f" [{note}" if note else ""))
+    return " ".join(parts)
+
+
+def ramp_coefficients(dictionary, z) -> dict:
+    """``{(p, q): coefficient}`` of a deep narrow network ``z``: its chains as capped ramps."""
+    fam = dictionary.family
+    out = {}
+    for c in np.flatnonzero(z):
+        sigma, p, q = fam.canonical({k: v[c] for k, v in dictionary.params.items()})
+        out[(float(p), float(q))] = out.get((float(p), float(q)), 0.0) + float(sigma * z[c])
+    return dict(sorted(out.items()))
+
+
+def library_table(library: dict, theory_index: dict, min_norm: dict):
+    """The library of optimal networks as a DataFrame: one row per vertex and per depth's
+    minimum-norm point (units, reflection, sparsest, the paper's network, the network)."""
+    import pandas as pd
+
+    rows = []
+    for L, S in library.items():
+        D = S.dictionary
+        off = off_data_columns(D)
+        sparsest = set(S.sparsest().tolist())
+        for i, z in enumerate(S.vertices):
+            rows.append({"depth": L, "network": f"vertex {i}", "units": int((z != 0).sum()),
+                         "reflection": "yes" if off[z != 0].any() else "",
+                         "sparsest": "yes" if i in sparsest else "",
+                         "paper's": "yes" if i == theory_index.get(L) else "",
+                         "coefficients": network_name(D, z)})
+        mn = min_norm[L]
+        rows.append({"depth": L, "network": "minimum norm", "units": int((mn != 0).sum()),
+                     "reflection": "yes" if off[mn != 0].any() else "", "sparsest": "",
+                     "paper's": "", "coefficients": network_name(D, mn)})
+    return pd.DataFrame(rows).set_index(["depth", "network"])
+
+
+def plot_library(S, min_norm, theory_index: int, *, ncols: int = 3, beta: float = 1e-7,
+                 panel=(2.5, 2.3)):
+    """One depth of the library: every vertex of ``S``, then the minimum-norm network, on a
+    grid of at most ``ncols`` columns (shared axes).  Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fits = S.fits(beta=beta)
+    mn_fit = S.fit_of(min_norm, beta)
+    sparsest = set(S.sparsest().tolist())
+    panels = []
+    for i, f in enumerate(fits):
+        tags = [t for t, on in (("sparsest", i in sparsest), ("paper's", i == theory_index))
+                if on]
+        panels.append((f, f"vertex {i}: {f.support.size} units\n{', '.join(tags)}"))
+    panels.append((mn_fit, f"minimum norm: {mn_fit.support.size} units\n"))
+    n = len(panels)
+    cols = min(ncols, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(panel[0] * cols, panel[1] * rows + 0.3),
+                             sharex=True, sharey=True, squeeze=False)
+    for ax, (f, title) in zip(axes.flat, panels):
+        plot_optimal_network(f, ax, title=title)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    for k, ax in enumerate(axes.flat[:n]):
+        if k + cols >= n:                        # nothing drawn below it: label its axis
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("x")
+    fig.tight_layout()
+    return fig
+
+
+def beta_grid(data, family, n: int, low: float = 1e-4, factor: float = 2.0):
+    """``(betas, beta_max)``: a log grid from ``low`` to ``factor·β_max``, where
+    ``β_max = ‖A_cᵀy_c‖_∞`` of the family's dictionary (beyond it ``z* = 0``)."""
+    A = build_dictionary(data, family).matrix
+    Ac = A - A.mean(axis=0)
+    beta_max = float(np.abs(Ac.T @ (data.y - data.y.mean())).max())
+    return np.logspace(np.log10(low), np.log10(factor * beta_max), n), beta_max
+
+
+def check_path(points, neurons, betas, beta_max, data, family) -> dict:
+    """Assert what theory says of a β path; return its summary (one table row).
+
+    Along the path ``‖z‖₁`` does not increase and the training error and objective do
+    not decrease; past ``β_max`` the network is constant; the small-β end is the cheapest
+    interpolation (:func:`min_l1_interpolation`, to 1 %)."""
+    l1 = np.array([p.l1_norm for p in points])
+    err = np.array([p.training_error for p in points])
+    obj = np.array([p.objective for p in points])
+    assert np.all(np.diff(l1) <= 1e-6 * max(1.0, l1.max()))
+    assert np.all(np.diff(err) >= -1e-7 * max(1.0, err.max()))
+    assert np.all(np.diff(obj) >= -1e-9)
+    past = np.asarray(betas) >= beta_max * (1 + 1e-6)
+    assert all(p.n_neurons == 0 for p, b in zip(points, past) if b)
+    assert past.any() and np.all(neurons[~past] >= 1) and np.all(neurons <= data.n - 1)
+    limit = min_l1_interpolation(data, family=family)
+    assert abs(points[0].l1_norm - limit.l1_norm) <= 1e-2 * limit.l1_norm
+    return {"β_max": beta_max, "‖z‖₁ at the smallest β": points[0].l1_norm,
+            "cheapest interpolation ‖z‖₁": limit.l1_norm,
+            "most neurons (sparsest optimum)": int(neurons.max())}
+
+
+def adam_table(adam: dict, radius: float):
+    """Adam runs per class, per depth, as a DataFrame (``adam``: depth -> (fit, runs,
+    classes)); also the median gap and the share of runs bending at the mirror 8."""
+    import pandas as pd
+
+    rows = {}
+    for L, (fit, runs, classes) in adam.items():
+        at8 = np.mean([bool(k.size and np.abs(k - 8).min() <= radius) for k in classes.kinks])
+        rows[L] = {"optimum": fit.objective, **classes.counts(),
+                   "median gap": float(np.median(classes.gaps)), "kink at 8": at8}
+    df = pd.DataFrame.from_dict(rows, orient="index")
+    df.index.name = "depth"
+    return df
+
+
+#: colour of each class of :func:`classify_runs` in the chapter's figure
+RUN_COLOURS = dict(zip(RUN_CLASSES, ["tab:green", "tab:blue", "tab:purple", "tab:gray"]))
+
+
+def plot_runs(adam: dict, data, *, panel=(2.5, 3.1)):
+    """Each Adam run in the colour of its class, one panel per depth (≤ 3), the optimal
+    fitted values as black dots on the data.  Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import input_grid, plot_data
+
+    fig, axes = plt.subplots(1, len(adam), figsize=(panel[0] * len(adam), panel[1]),
+                             sharey=True, squeeze=False)
+    grid = input_grid(data.x)
+    for ax, (L, (fit, runs, classes)) in zip(axes[0], adam.items()):
+        for k, label in enumerate(classes.labels):
+            ax.plot(grid, runs.network.predict(grid, model=k), color=RUN_COLOURS[label],
+                    lw=1, alpha=0.7)
+        plot_data(data, ax)
+        ax.scatter(data.x, fit.predict(data.x), color="black", s=12, zorder=6)
+        ax.set_title(f"depth {L}")
+        ax.set_xlabel("x")
+    handles = [plt.Line2D([], [], color=c, label=name) for name, c in RUN_COLOURS.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
+    return fig

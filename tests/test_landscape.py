@@ -210,3 +210,27 @@ def test_landscape_plots_draw():
     fig, axes = plt.subplots(1, 4)
     plot_path(pts, axes, label="relu", neurons=path_sparsity(pts, data, family=lb.get_family("relu")))
     plt.close("all")
+
+
+def test_chapter_helpers_name_tabulate_and_draw_the_library():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lassobook import landscape as ls
+
+    data = lb.paper_dataset("fig3")
+    S = ls.interpolation_set(data, family=lb.get_family("relu", depth=4))
+    i = int(S.sparsest()[0])
+    assert ls.network_name(S.dictionary, S.vertices[i]).startswith("+1·ramp(5, 8)")
+    mn = S.min_norm()
+    mn[np.abs(mn) < 1e-9] = 0.0
+    ramps = ls.ramp_coefficients(S.dictionary, mn)
+    assert np.allclose(list(ramps.values()), [0.4, 0.3, 0.2, 0.1], atol=1e-6)
+    table = ls.library_table({4: S}, {4: i}, {4: mn})
+    assert len(table) == len(S) + 1 and table["units"].min() == 1
+    fig = ls.plot_library(S, mn, i)
+    visible = [ax for ax in fig.axes if ax.axison]
+    assert len(visible) == len(S) + 1
+    assert max(len({round(ax.get_position().x0, 3) for ax in fig.axes}), 0) <= 3
+    betas, beta_max = ls.beta_grid(data, lb.get_family("relu"), 5)
+    assert betas[-1] == pytest.approx(2 * beta_max)
