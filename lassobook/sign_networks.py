@@ -1,4 +1,4 @@
-r"""Sign and threshold networks of any depth: switching dictionaries (NOTES §6).
+r"""Sign and threshold networks of any depth: switching dictionaries.
 
 A *unit* of depth ``L ≥ 3`` has ``L − 2`` hidden layers of sign (or threshold)
 neurons with widths ``m_1, …, m_{L−2}``, then one *unit neuron*
@@ -68,7 +68,8 @@ __all__ = [
     "switching_gaps", "switching_patterns", "count_switches", "normalize_patterns",
     "unit_weights", "threshold_functions", "first_layer_patterns", "enumerate_unit_patterns",
     "max_switching_correlation", "exact_certificate", "sample_unit_patterns",
-]
+    "enumeration_table", "check_reconstruction", "depth_fits", "threshold_table",
+    "closed_form_table", "sampled_table", "size_table", "check_zero_gradients"]
 
 #: Wirings of a sign unit.
 ARCHITECTURES = ("rectangular", "tree")
@@ -249,7 +250,7 @@ def pattern_gaps(patterns) -> list[np.ndarray]:
 
 # ============================================================================ family
 class DeepSign(Family):
-    r"""Sign or threshold networks of depth ``L ≥ 3`` (NOTES §6).
+    r"""Sign or threshold networks of depth ``L ≥ 3`` .
 
     ``f(x) = Σ_k α_k s_k σ(v_k·h_k(x) + c_k) + ξ`` where ``h_k`` is the last hidden
     layer of unit ``k`` (rectangular or tree wiring, see the module docstring),
@@ -860,3 +861,210 @@ def sample_unit_patterns(family: DeepSign, x_sorted, *, n_units: int = 20000, se
             g = np.rint(g).astype(np.int8)
             out.append(np.unique(normalize_patterns(g, family.activation), axis=0))
     return np.unique(np.concatenate(out), axis=0)
+
+
+# ============================================================================ book helpers
+# Tables and checks of the chapter "Sign and threshold networks", kept here so that
+# the page shows statements, figures and one-line verdicts.
+
+def enumeration_table(cases, n: int):
+    """Enumerate the patterns of every ``(architecture, widths)`` unit on ``n`` points.
+
+    For sign and threshold units alike, compares the enumerated patterns with the
+    patterns with at most ``K`` switches (both signs and the constants counted).
+    Returns ``(DataFrame, enumerated, equal)`` with ``enumerated[arch, widths,
+    activation]`` the patterns and ``equal[arch, widths, activation]`` the verdict.
+    """
+    import pandas as pd
+
+    rows, enumerated, equal = [], {}, {}
+    for arch, widths in cases:
+        K = max_switches(arch, widths)
+        counts = {}
+        for act in ("sign", "threshold"):
+            pats = enumerate_unit_patterns(n, len(widths) + 2, widths, arch, act)
+            target = np.unique(switching_patterns(n, K, act, both_signs=True,
+                                                  constants=True), axis=0)
+            equal[arch, widths, act] = bool(np.array_equal(pats, target))
+            counts[act] = len(pats)
+            enumerated[arch, widths, act] = pats
+        switching = np.unique(switching_patterns(n, K, both_signs=True, constants=True),
+                              axis=0)
+        rows.append({"architecture": arch, "widths": str(widths), "depth": len(widths) + 2,
+                     "K": K, "sign patterns": counts["sign"],
+                     "threshold patterns": counts["threshold"],
+                     "patterns with ≤ K switches": len(switching),
+                     "equal": "yes" if equal[arch, widths, "sign"]
+                     and equal[arch, widths, "threshold"] else "NO"})
+    return pd.DataFrame(rows).set_index(["architecture", "widths"]), enumerated, equal
+
+
+def check_reconstruction(x_sorted, architecture: str = "tree", widths=(2, 2),
+                         n_switches: int = 4) -> str:
+    """Build a unit for a pattern with (up to) ``n_switches`` switches at training
+    points (:func:`unit_weights`) and check it on a dense grid.
+
+    Asserts that the unit neuron's pre-activation is exactly ±1 and that the output
+    jumps exactly at the switch locations.  Returns a one-line verdict.
+    """
+    xs = np.asarray(x_sorted, dtype=np.float64)
+    idx = np.unique(np.linspace(1, xs.size - 1, n_switches).astype(int))
+    switches = xs[idx]
+    weights = unit_weights(switches, architecture, widths)
+    unit = DeepSignNet("sign", len(widths) + 2, architecture, widths, width=1)
+    unit.load_units([weights])
+    grid = np.concatenate([np.linspace(xs[0] - 0.5, xs[-1] + 0.5, 2001), xs])
+    with torch.no_grad():
+        hidden = unit.hidden_layers(torch.as_tensor(grid))[-1]
+        pre = (torch.einsum("swc,swcn->swn", unit.unit_w, hidden)
+               + unit.unit_b[..., None])[0, 0].numpy()
+        out = unit.unit_outputs(torch.as_tensor(grid))[0, 0].numpy()
+    target = np.prod(np.where(grid[:, None] < switches[None, :], 1.0, -1.0), axis=1)
+    assert set(np.unique(pre)) <= {-1.0, 1.0} and np.array_equal(out, target)
+    return (f"{architecture} {tuple(widths)} unit built for {switches.size} switches: "
+            f"pre-activation exactly ±1, output jumps exactly at the switches "
+            f"({grid.size} grid points)")
+
+
+def depth_fits(families: dict, data, beta: float, *, n_random_units: int,
+               tol: float = 1e-6):
+    """Fit, sparsify (vertex solution), rebuild and certify every family.
+
+    Asserts, per family, that the Lasso optimum equals the rebuilt network's
+    objective (relative ``tol``), that the network has at most ``N − 1`` units,
+    and that both the sampled and the exact certificates hold.  Returns
+    ``(DataFrame, fits, sampled, exact)``.
+    """
+    import pandas as pd
+
+    from .landscape import vertex_solution
+    from .lasso import fit_dense
+
+    rows, fits, sampled, exact = [], {}, {}, {}
+    for name, fam in families.items():
+        fit = fits[name] = vertex_solution(fit_dense(data, family=fam, beta=beta))
+        net = fit.network_objective()
+        rel = abs(net - fit.objective) / fit.objective
+        sampled[name] = fit.certificate(resolution=max(1, n_random_units // 10))
+        exact[name] = exact_certificate(fit)
+        assert rel <= tol and fit.support.size <= data.n - 1, name
+        assert sampled[name].certified and exact[name].certified, name
+        rows.append({"network": name, "K": min(getattr(fam, "K", 1), data.n - 1),
+                     "columns": fit.dictionary.size, "Lasso optimum": fit.objective,
+                     "relative difference": rel, "units": fit.support.size,
+                     "sampled ratio": sampled[name].ratio, "exact ratio": exact[name].ratio})
+    return pd.DataFrame(rows).set_index("network"), fits, sampled, exact
+
+
+def threshold_table(data, beta: float, *, tol: float = 1e-6):
+    """Threshold Lasso at ``β`` against sign Lasso at ``2β`` (rectangular (3,), tree (2, 2)).
+
+    Asserts equal optima, equal fitted values and the rebuilt threshold network's
+    objective; returns a DataFrame.
+    """
+    import pandas as pd
+
+    from .families import get_family
+    from .lasso import fit_dense
+
+    rows = []
+    for arch, widths in [("rectangular", (3,)), ("tree", (2, 2))]:
+        depth = 4 if arch == "tree" else 3
+        fams = {act: get_family(act, depth=depth, architecture=arch, widths=widths)
+                for act in ("threshold", "sign")}
+        thr = fit_dense(data, family=fams["threshold"], beta=beta)
+        sgn = fit_dense(data, family=fams["sign"], beta=2 * beta)
+        rel = abs(thr.objective - sgn.objective) / sgn.objective
+        gap = np.abs(thr.predict(data.x) - sgn.predict(data.x)).max()
+        assert rel <= tol and gap <= 1e-5
+        assert abs(thr.network_objective() - thr.objective) <= tol * thr.objective
+        rows.append({"unit": f"{arch} {widths}", "threshold Lasso at β": thr.objective,
+                     "sign Lasso at 2β": sgn.objective, "relative difference": rel,
+                     "largest fit difference": gap})
+    return pd.DataFrame(rows).set_index("unit")
+
+
+def closed_form_table(data, beta: float, *, tol: float = 1e-6):
+    """The two closed forms against the Lasso, for sign and threshold networks.
+
+    ``K = 1`` (a depth-4 narrow network): total-variation denoising; ``K = N − 1``
+    (a depth-3 network with ``m_1 = N − 1``): ℓ∞ clipping.  Asserts equal optima and
+    fitted values; returns a DataFrame (one row per activation and form).
+    """
+    import pandas as pd
+
+    from .closed_forms import linf_network_fit, tv_network_fit
+    from .families import get_family
+    from .lasso import fit_dense
+
+    rows = []
+    for act in ("sign", "threshold"):
+        narrow = fit_dense(data, family=get_family(act, depth=4), beta=beta)
+        every = fit_dense(data, family=get_family(act, depth=3, widths=(data.n - 1,)),
+                          beta=beta)
+        for form, lasso, (fitted, value) in [
+                ("K = 1: TV denoising", narrow,
+                 tv_network_fit(data, activation=act, beta=beta)),
+                ("K = N − 1: ℓ∞ clipping", every,
+                 linf_network_fit(data, activation=act, beta=beta))]:
+            rel = abs(value - lasso.objective) / lasso.objective
+            assert rel <= tol and np.abs(fitted - lasso.predict(data.x)).max() <= 1e-5
+            rows.append({"activation": act, "closed form": form, "closed-form optimum": value,
+                         "Lasso optimum": lasso.objective, "relative difference": rel})
+    return pd.DataFrame(rows).set_index(["activation", "closed form"])
+
+
+def sampled_table(families: dict, fits: dict, data, *, n_units: int, tol: float = 1e-6):
+    """The non-circular certificate: patterns of ``n_units`` random units per family.
+
+    Asserts that no random unit exceeds ``K`` switches and none beats ``β``;
+    returns a DataFrame (patterns found, of how many, max switches, max ratio).
+    """
+    import pandas as pd
+
+    rows = []
+    for name, fam in families.items():
+        pats = sample_unit_patterns(fam, data.x_sorted, n_units=n_units)
+        lam = fits[name].solution.residual[data.order]
+        ratio = np.abs(pats @ lam).max() / fits[name].beta
+        assert count_switches(pats).max() <= fam.K and ratio <= 1 + tol, name
+        rows.append({"network": name, "K": fam.switch_budget(data.n),
+                     "patterns found": len(pats),
+                     "patterns with ≤ K switches": dictionary_size(data.n, fam.K) + 1,
+                     "max switches": int(count_switches(pats).max()),
+                     "max |λᵀg|/β": ratio})
+    return pd.DataFrame(rows).set_index("network")
+
+
+def size_table(cases):
+    """Dictionary sizes ``(N, family)`` built against the formula ``Σ C(N−1, k)``."""
+    import math
+
+    import pandas as pd
+
+    from .datasets import random_dataset
+    from .dictionaries import build_dictionary
+
+    rows = []
+    for n, fam in cases:
+        d = build_dictionary(random_dataset(n, 1), fam)
+        expected = sum(math.comb(n - 1, k) for k in range(1, min(fam.K, n - 1) + 1))
+        assert d.size == expected == fam.dictionary_size(n)
+        rows.append({"N": n, "K": fam.K, "columns built": d.size, "formula": expected})
+    return pd.DataFrame(rows)
+
+
+def check_zero_gradients(family, data, beta: float, width: int) -> str:
+    """Autograd at a random initialization: inner weights and biases get no gradient,
+    the output weights do.  Returns a one-line verdict."""
+    net = family.network(width=width)
+    net.random_init([0], data.x_sorted)
+    objective = net.objective(data.x, data.y, beta).sum()
+    inner = [net.first_w, net.first_b, *net.hidden_w, *net.hidden_b, net.unit_w, net.unit_b]
+    grads = torch.autograd.grad(objective, inner + [net.alpha, net.amplitude],
+                                materialize_grads=True)
+    inner_max = max(g.abs().max().item() for g in grads[:len(inner)])
+    alpha_max = grads[-2].abs().max().item()
+    assert inner_max == 0.0 and alpha_max > 0
+    return (f"max |∂/∂(inner weights, biases)| = {inner_max:.1e}; "
+            f"max |∂/∂α| = {alpha_max:.2e}")
