@@ -89,6 +89,7 @@ import scipy.linalg
 from .certificate import Certificate
 from .datasets import Dataset, as_dataset
 from .dictionaries import Dictionary, evaluate_shapes
+from .gram import PrefixGram, PWLForm
 from .lasso import LassoFit, LassoSolution, SolverError, _sparsify, check_beta, lasso_objective
 from .tv import _njit_cached  # numba.njit(cache=True), uncached with a warning if no cache dir is writable
 
@@ -318,8 +319,33 @@ class TwoLayerOracle(StructuredOracle):
 
     fast_maximum = True
 
+    def _every(self, sums) -> np.ndarray:
+        """All ``2N`` (or ``N``) correlations in key order, from contiguous slices (no gathers);
+        kept for the last ``sums`` (``maximum`` and ``search`` ask for the same vector)."""
+        cached = getattr(self, "_every_cache", None)
+        if cached is not None and cached[0] is sums:
+            return cached[1]
+        n, act = self.data.n, self.family.activation
+        if act in ("threshold", "sign"):
+            tail = sums.RQ[:n]
+            out = tail if act == "threshold" else 2 * tail - sums.total
+        else:
+            right = sums.SQ[1:n + 1] - sums.x * sums.RQ[1:n + 1]
+            left = sums.x * sums.RP[:n] - sums.SP[:n]
+            if act == "abs":
+                out = right + left
+            else:
+                parts = [right if o > 0 else left for o in self.orients]
+                if act == "leaky_relu":
+                    rho = self.family.rho
+                    linear = sums.total_x - sums.x * sums.total
+                    parts = [rho * o * linear + (1 - rho) * p for o, p in zip(self.orients, parts)]
+                out = np.concatenate(parts)
+        self._every_cache = (sums, out)
+        return out
+
     def maximum(self, sums):
-        return float(np.abs(self.correlations(sums, self._all)).max())
+        return float(np.abs(self._every(sums)).max())
 
     @property
     def _all(self):
@@ -330,7 +356,7 @@ class TwoLayerOracle(StructuredOracle):
     def search(self, sums, k):
         """All ``2N`` (or ``N``) correlations; candidates: the top ``k`` local maxima along ``j``."""
         keys = self._all
-        corr = self.correlations(sums, keys)
+        corr = self._every(sums)
         n = self.data.n
         peaks = np.concatenate([o * n + _peaks(corr[o * n:(o + 1) * n])
                                 for o in range(self.orients.size)])
@@ -340,6 +366,29 @@ class TwoLayerOracle(StructuredOracle):
     def params(self, keys):
         keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))
         return {"breakpoint": self.xs[keys[:, 1]].copy(), "orientation": self.orients[keys[:, 0]].copy()}
+
+    def form(self, keys) -> PWLForm:
+        """The columns as ``α + βx + c (x − a)_+ + d 1[x ≥ a]`` (:mod:`lassobook.gram`).
+
+        ``(a − x)_+ = (x − a)_+ − (x − a)``; leaky ReLU ``ρu + (1 − ρ)u_+``; absolute value
+        ``2(x − a)_+ − (x − a)``; threshold ``1[x ≥ a]``; sign ``2·1[x ≥ a] − 1``.
+        """
+        keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))
+        o, a = self.orients[keys[:, 0]], self.xs[keys[:, 1]]
+        k, act = a.size, self.family.activation
+        zero, one = np.zeros(k), np.ones(k)
+        if act in ("threshold", "sign"):
+            alpha = zero if act == "threshold" else -one
+            return PWLForm(alpha, zero, np.zeros((k, 0)), np.zeros((k, 0)), a[:, None],
+                           (one if act == "threshold" else 2 * one)[:, None])
+        if act == "abs":
+            return PWLForm(a.copy(), -one, a[:, None], 2 * one[:, None], np.zeros((k, 0)), np.zeros((k, 0)))
+        flip = o < 0                                     # relu(o(x − a)) for o = ±1
+        alpha, beta, c = np.where(flip, a, 0.0), np.where(flip, -1.0, 0.0), one
+        if act == "leaky_relu":
+            rho = self.family.rho
+            alpha, beta, c = (1 - rho) * alpha - rho * o * a, (1 - rho) * beta + rho * o, (1 - rho) * c
+        return PWLForm(alpha, beta, a[:, None], c[:, None], np.zeros((k, 0)), np.zeros((k, 0)))
 
     def labels(self, keys):
         from .families import _two_layer_label
@@ -1185,12 +1234,14 @@ class _WorkingSet:
         self.oracle, self.yc, self.cache = oracle, yc, int(cache)
         self.w = np.ones(yc.size) if w is None else np.asarray(w, dtype=np.float64)
         self.wyc = self.w * yc
+        # columns with a piecewise-linear form: Gram entries from prefix sums, no column stored
+        self.pg = PrefixGram(oracle.xs, self.w, yc) if hasattr(oracle, "form") else None
         self.chunk = int(chunk) if chunk is not None else max(1, int(chunk_entries) // max(1, yc.size))
         self.keys = np.empty((0, oracle.key_width), dtype=np.int64)
         self.means = np.empty(0)
         self.G = np.empty((0, 0))
         self.b = np.empty(0)
-        self.raw = np.empty((yc.size, 0))
+        self.raw = np.empty((yc.size, 0)) if self.pg is None else None
         self.members: set = set()
 
     def __len__(self):
@@ -1222,6 +1273,8 @@ class _WorkingSet:
             if len(fresh) < len(ids):
                 new = new[list(fresh.values())]
                 ids = list(fresh)
+        if self.pg is not None:
+            return self._add_forms(new, ids)
         raw = self.oracle.matrix(new)
         mu = (self.w @ raw) / self.w.sum()               # weighted means: the bias is eliminated
         cols = raw - mu
@@ -1263,6 +1316,30 @@ class _WorkingSet:
         self.members.update(ids)
         return new.shape[0]
 
+    def _add_forms(self, new, ids) -> int:
+        """:meth:`add` for oracles with piecewise-linear forms: ``O(log N)`` per Gram entry."""
+        form = self.oracle.form(new)
+        Gnn, mu, bn = self.pg.centred(form)
+        rms = np.sqrt(np.maximum(np.diag(Gnn), 0.0) / self.pg.total_w)
+        useful = np.flatnonzero(rms > 1e-12 * rms.max(initial=0.0))   # not constant on the data
+        if useful.size == 0:
+            return 0
+        if useful.size < rms.size:
+            new, ids = new[useful], [ids[i] for i in useful]
+            form = PWLForm(*(np.asarray(v)[useful] for v in vars(form).values()))
+            Gnn, mu, bn = Gnn[np.ix_(useful, useful)], mu[useful], bn[useful]
+        k0 = len(self)
+        if k0 == 0:
+            self.G, self.b, self.keys, self.means = Gnn, bn, new, mu
+        else:
+            cross = self.pg.centred(self.oracle.form(self.keys), form)[0]
+            self.G = np.block([[self.G, cross], [cross.T, Gnn]])
+            self.b = np.concatenate([self.b, bn])
+            self.keys = np.concatenate([self.keys, new])
+            self.means = np.concatenate([self.means, mu])
+        self.members.update(ids)
+        return new.shape[0]
+
     def keep(self, mask) -> None:
         """Drop the columns where ``mask`` is False."""
         idx = np.flatnonzero(mask)
@@ -1275,6 +1352,8 @@ class _WorkingSet:
     def fitted(self, z) -> np.ndarray:
         """``A_c z`` (sorted order), from the support of ``z`` only."""
         S = np.flatnonzero(z)
+        if self.pg is not None:          # one sweep over the data (lassobook.gram)
+            return self.pg.combination(self.oracle.form(self.keys[S]), z[S]) - float(self.means[S] @ z[S])
         if self.raw is not None:
             return self.centred(S) @ z[S]
         out = np.zeros(self.yc.size)
@@ -1353,17 +1432,22 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
                                               time_limit=time_limit, verbose=verbose, t0=t0)
     # back to the caller's units: every factor is a power of two, so this is exact
     oracle = structured_oracle(family, data)
-    keys = W.keys
+    keys, means = W.keys, W.means
+    raw = W.raw
+    if data.n * len(W) > W.cache:   # large: return the solution's columns only (memory ~ N·support)
+        cols = np.flatnonzero(z) if np.any(z) else np.arange(min(1, len(W)))
+        keys, means, z = keys[cols], means[cols], z[cols]
+        raw = None if raw is None else raw[:, cols]
     params = oracle.params(keys)
     labels = _KeyLabels(oracle, keys)
-    if W.raw is not None:    # the same numbers evaluate_shapes gives at data.x, rows in the caller's order
-        matrix = np.ldexp(data.to_caller_order(W.raw), d * px)
+    if raw is not None:      # the same numbers evaluate_shapes gives at data.x, rows in the caller's order
+        matrix = np.ldexp(data.to_caller_order(raw), d * px)
     else:                    # column chunks straight into the result (no full-size temporaries)
         matrix = np.empty((data.n, keys.shape[0]))
         for start in range(0, keys.shape[0], W.chunk):
             part = {name: v[start:start + W.chunk] for name, v in params.items()}
             matrix[:, start:start + W.chunk] = evaluate_shapes(family, data.x, part)
-    xi = math.ldexp(float(ymean - W.means @ z), py)
+    xi = math.ldexp(float(ymean - means @ z), py)
     z = np.ldexp(z, py - d * px)
     dictionary = Dictionary(family, data, params, labels, _OwnAliases(labels), matrix)
     residual = data.w * (data.y - matrix @ z - xi)
