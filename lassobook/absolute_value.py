@@ -56,7 +56,10 @@ __all__ = ["ThreeLayerAbs", "ThreeLayerAbsNet", "FEATURE_KINDS", "COUNTEREXAMPLE
            "library_selection", "check_library", "fit_table", "units_table",
            "reflection_mirrors", "plot_fit_with_mirrors", "completeness_study",
            "completeness_summary", "depth_table", "adam_table", "tight_table",
-           "found_units_table", "mirror_kinks_table", "compare_table"]
+           "found_units_table", "mirror_kinks_table", "compare_table",
+           "blind_grid_ratio", "vertex_maximum", "check_consistency",
+           "inside_mirror_units", "plot_fits", "plot_gap_pair", "plot_arrangement_pair",
+           "train_cases"]
 
 #: Names of the three kinds of dictionary columns, by their ``kind`` parameter.
 FEATURE_KINDS = {0: "two_layer", 1: "reflection", 2: "midpoint"}
@@ -916,3 +919,114 @@ def compare_table(fits: dict):
                      "excess over the first": (fit.objective - first) / first,
                      "certificate ratio": cert.ratio, "certified": cert.certified})
     return pd.DataFrame(rows).set_index("dictionary")
+
+
+def blind_grid_ratio(fit, *, a_range=(-3.0, 8.0), c_range=(0.013, 8.0),
+                     shape=(221, 161)) -> float:
+    """``max |λᵀg_{a,c}(X)| / β`` over a plain grid of the ``(a, c)`` plane (no
+    data-derived values), for the residual λ of ``fit``."""
+    from .certificate import dual_correlations
+
+    A, C = np.meshgrid(np.linspace(*a_range, shape[0]), np.linspace(*c_range, shape[1]))
+    corr = dual_correlations(ThreeLayerAbs(), fit.data.x, fit.solution.residual,
+                             {"center": A.ravel(), "offset": C.ravel()})
+    return float(corr.max() / fit.beta)
+
+
+def vertex_maximum(fit):
+    """The largest ``|λᵀg|/β`` over every vertex of the arrangement, for ``fit``'s
+    residual, and the labels and kinds of the vertices that attain it."""
+    from .certificate import dual_correlations
+
+    params, labels = ThreeLayerAbs().raw_dictionary(fit.data)
+    at = dual_correlations(ThreeLayerAbs(), fit.data.x, fit.solution.residual, params)
+    at = at / fit.beta
+    best = np.flatnonzero(at >= at.max() * (1 - 1e-9))
+    return float(at.max()), [labels[k] for k in best], params["kind"][best]
+
+
+def check_consistency(study, tol: float = 1e-6) -> str:
+    """Certificates and optima of :func:`completeness_study` agree: a certified
+    restricted solution has the full optimum, none is below it, and every clearly
+    refuted one (dual ratio > 1 + 1e-3) has a measurably larger optimum."""
+    excess = study["excess"].to_numpy()
+    certified = study["certified restricted"].to_numpy()
+    assert (excess[certified] <= tol).all() and (excess >= -tol).all()
+    clear = ~certified & (study["ratio restricted"].to_numpy() > 1 + 1e-3)
+    assert (excess[clear] > 1e-9).all()
+    return f"consistent: every clearly refuted dataset ({clear.sum()}) has a larger optimum"
+
+
+def inside_mirror_units(fit) -> list:
+    """Indices (in ``fit.neurons()``) of reflection units whose mirror lies strictly
+    inside the data range."""
+    lo, hi = fit.data.x.min(), fit.data.x.max()
+    return [k for k, n in enumerate(fit.neurons()) if n["params"]["kind"] == 1
+            and lo < 2 * n["params"]["center"] - n["params"]["source"] < hi]
+
+
+def plot_fits(fits, *, runs=None, mirrors: bool = False, sharey: bool = False,
+              figsize=(7.5, 3.2)):
+    """Fits side by side (at most 3), optionally with the mirrors of reflection units
+    and, if ``runs`` (one :class:`~lassobook.training.AdamRuns` per fit) is given, the
+    best Adam run of each in orange.  Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_fit, plot_network
+
+    fits = list(fits)
+    fig, axes = plt.subplots(1, len(fits), figsize=figsize, sharey=sharey, squeeze=False)
+    for k, (ax, fit) in enumerate(zip(axes[0], fits)):
+        if mirrors:
+            plot_fit_with_mirrors(fit, ax, legend=False)
+        else:
+            plot_fit(fit, ax, legend=False)
+        if runs is not None:
+            plot_network(runs[k].network, fit.data, ax, model=runs[k].best())
+    fig.tight_layout()
+    return fig
+
+
+def plot_gap_pair(gaps, *, tol: float = 1e-6, figsize=(7.5, 3.2)):
+    """Histograms of relative gaps to the optimum, side by side (one per array)."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_gaps
+
+    gaps = list(gaps)
+    fig, axes = plt.subplots(1, len(gaps), figsize=figsize, squeeze=False)
+    for ax, g in zip(axes[0], gaps):
+        plot_gaps(g, ax, tol=tol)
+        ax.set_xlabel("relative gap to the optimum")
+    fig.tight_layout()
+    return fig
+
+
+def plot_arrangement_pair(data, fits, beta: float, *, figsize=(7.5, 11)):
+    """:func:`plot_parameter_arrangement` for the residual of each fit, one above the
+    other, marking the vertices each fit's dictionary lacks."""
+    import matplotlib.pyplot as plt
+
+    fits = list(fits)
+    fig, axes = plt.subplots(len(fits), 1, figsize=figsize, squeeze=False)
+    for ax, fit in zip(axes[:, 0], fits):
+        plot_parameter_arrangement(data, fit.solution.residual, beta=beta, ax=ax,
+                                   dictionary=fit.dictionary)
+    fig.tight_layout()
+    return fig
+
+
+def train_cases(cases: dict, *, width: int, seeds, epochs: int, lr: float):
+    """Lasso fit and Adam runs of the three-layer abs network on ``{name: (data, β)}``.
+
+    Returns ``(fits, runs)``, two dicts keyed like ``cases``.
+    """
+    from .lasso import fit_dense
+    from .training import train_adam
+
+    family = ThreeLayerAbs()
+    fits = {name: fit_dense(d, family=family, beta=b) for name, (d, b) in cases.items()}
+    runs = {name: train_adam(d, family=family, beta=b, width=width, seeds=seeds,
+                             epochs=epochs, lr=lr)
+            for name, (d, b) in cases.items()}
+    return fits, runs
