@@ -54,13 +54,18 @@ from .lasso import SolverError
 
 __all__ = ["SERIES", "load_series", "lag_pairs", "chronological_split", "ARData",
            "prepare", "rolling_origin_folds", "fit_certified", "validate_beta", "Validation",
-           "compare", "ARComparison", "mirror_points"]
+           "compare", "ARComparison", "mirror_points", "validation_table", "choice_table",
+           "comparison_table", "map_kinks", "plot_predictions", "plot_maps"]
 
 #: name -> (statsmodels dataset, time column, value column, number of values, description)
 SERIES = {
     "sunspots": ("sunspots", "YEAR", "SUNACTIVITY", 309, "yearly sunspot activity, 1700-2008"),
     "nile": ("nile", "year", "volume", 100, "yearly Nile flow at Aswan in 1e8 m^3, 1871-1970"),
 }
+
+
+#: axis label of each series, in its own units
+LABELS = {"sunspots": "sunspot activity", "nile": "Nile flow (10⁸ m³)"}
 
 
 def load_series(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -324,3 +329,131 @@ def compare(data: ARData, family, beta: float, *, name: str | None = None, seeds
     return ARComparison(name=name or repr(family), beta=float(beta), fit=fit, certificate=cert, adam=runs,
                         lasso_time=lasso_time, lasso_test_mse=data.mse(fit.predict(data.x_test), data.y_test),
                         adam_test_mse=adam_mse)
+
+
+# ---------------------------------------------------------------------- the chapter's tables
+def validation_table(validation: dict, names: dict):
+    """Mean validation MSE per β (rows) and network (columns), Lasso and Adam, as a DataFrame.
+
+    ``validation``: key -> :class:`Validation`; ``names``: key -> readable network name."""
+    import pandas as pd
+
+    cols = {}
+    for key, v in validation.items():
+        cols[("Lasso", names[key])] = v.lasso_mse.mean(axis=1)
+        cols[("Adam", names[key])] = v.adam_mse.mean(axis=1)
+    betas = next(iter(validation.values())).betas
+    df = pd.DataFrame(cols, index=pd.Index(betas, name="β"))
+    df.columns = pd.MultiIndex.from_tuples(df.columns, names=["method", "network"])
+    return df.sort_index(axis=1, level=0, sort_remaining=False)
+
+
+def choice_table(validation: dict, names: dict):
+    """The β each family gets (smallest mean Lasso validation MSE), the one Adam's own
+    validation would pick, and the seconds validation took, as a DataFrame."""
+    import pandas as pd
+
+    return pd.DataFrame({"chosen β": {names[k]: v.beta for k, v in validation.items()},
+                         "Adam would pick": {names[k]: v.beta_adam
+                                             for k, v in validation.items()},
+                         "seconds": {names[k]: v.wall_time for k, v in validation.items()}})
+
+
+def comparison_table(results: dict, *, reached: float = 1e-4):
+    """One row per network: β, objectives, Adam's gaps, test MSEs, neurons and times."""
+    import pandas as pd
+
+    rows = []
+    for r in results.values():
+        row = r.row()
+        g = r.gaps
+        rows.append({"network": r.name, "β": r.beta,
+                     "Lasso objective": row["Lasso objective"],
+                     "Adam best objective": row["Adam best objective"],
+                     f"Adam runs within {reached:g}": f"{int(np.sum(g <= reached))}/{g.size}",
+                     "gap min": row["gap min"], "gap median": row["gap median"],
+                     "Lasso test MSE": row["Lasso test MSE"],
+                     "Adam test MSE (best run)": row["Adam test MSE (best run)"],
+                     "Lasso neurons": row["Lasso neurons"],
+                     "Lasso s": row["Lasso s"], "Adam s": row["Adam s"]})
+    return pd.DataFrame(rows).set_index("network")
+
+
+def map_kinks(r, data: ARData, grid) -> tuple[np.ndarray, np.ndarray]:
+    """Kinks and reflection points of the certified network of ``r`` inside ``grid``,
+    in the series' own units."""
+    kinks = np.unique(np.concatenate([n["kinks"] for n in r.fit.neurons()] or [np.empty(0)]))
+    kinks = kinks[(kinks >= grid[0]) & (kinks <= grid[-1])]
+    mirrors = mirror_points(r.fit)
+    mirrors = mirrors[(mirrors >= grid[0]) & (mirrors <= grid[-1])]
+    return kinks * data.scale, mirrors * data.scale
+
+
+# ---------------------------------------------------------------------- the chapter's figures
+def plot_predictions(data: ARData, results: dict, ax=None):
+    """One-step-ahead predictions over the test span: observed, each Lasso network (solid)
+    and Adam's best run (dashed, same colour)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.6))
+    from matplotlib.ticker import MaxNLocator
+
+    ax.plot(data.t_test, data.y_test * data.scale, "o-", color="black", ms=3,
+            lw=0.8, label="observed")
+    colours = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown"]
+    for r, colour in zip(results.values(), colours * len(results)):
+        (line,) = ax.plot(data.t_test, r.fit.predict(data.x_test) * data.scale, lw=1.6,
+                          color=colour, label=f"{r.name}: Lasso")
+        adam = r.adam.network.predict(data.x_test, model=r.adam.best())
+        ax.plot(data.t_test, adam * data.scale, ls="--", lw=1, color=line.get_color(),
+                label=f"{r.name}: Adam")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("year of the predicted value")
+    ax.set_ylabel(LABELS.get(data.name, data.name))
+    return ax
+
+
+def plot_maps(data: ARData, results: dict, *, ncols: int = 2, panel=(3.6, 2.9)):
+    """The learned maps ``x_t ↦ x_{t+1}``, one panel per family on a grid of at most
+    ``ncols`` (≤ 3) columns: training and test pairs, the certified network with its
+    kinks (black) and reflection points (green), Adam's best run.  Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import STYLE, input_grid
+
+    n = len(results)
+    cols = min(ncols, 3, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(panel[0] * cols, panel[1] * rows + 0.5),
+                             sharex=True, sharey=True, squeeze=False)
+    grid = input_grid(np.r_[data.x_train, data.x_test], margin=0.03)
+    s = data.scale
+    for ax, r in zip(axes.flat, results.values()):
+        ax.scatter(data.x_train * s, data.y_train * s, **{**STYLE["data"], "s": 8})
+        ax.scatter(data.x_test * s, data.y_test * s, color="gray", s=8, label="test pairs")
+        values = r.fit.predict(grid)
+        ax.plot(grid * s, values * s, **{**STYLE["network"], "label": "Lasso network"})
+        adam = r.adam.network.predict(grid, model=r.adam.best())
+        ax.plot(grid * s, adam * s, **{**STYLE["adam"], "label": "Adam best run"})
+        kinks, mirrors = map_kinks(r, data, grid)
+        ax.scatter(kinks, np.interp(kinks, grid * s, values * s), **STYLE["kink"])
+        if mirrors.size:
+            ax.scatter(mirrors, np.interp(mirrors, grid * s, values * s), **STYLE["mirror"])
+        ax.set_title(f"{r.name}: {r.fit.support.size} neurons")
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("$x_{t+1}$")
+    for k, ax in enumerate(axes.flat[:n]):
+        if k + cols >= n:
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("$x_t$")
+    handles, labels = {}, {}
+    for ax in axes.flat[:n]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    fig.legend(list(handles.values()), list(handles), loc="lower center",
+               ncol=min(4, len(handles)), frameon=False)
+    fig.tight_layout(rect=(0, 0.5 / (panel[1] * rows + 0.5) + 0.03, 1, 1))
+    return fig

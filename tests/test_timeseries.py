@@ -87,3 +87,26 @@ def test_certified_lasso_below_every_adam_run_on_a_slice():
         assert c.certificate.certified
         assert np.all(c.adam.objectives >= c.fit.objective * (1 - 1e-6))
         assert c.row()["Lasso neurons"] == c.fit.support.size
+
+
+def test_chapter_tables_and_figures_from_a_small_run():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    torch.set_num_threads(1)
+    data = ts.prepare("nile", n_values=40)
+    fams = {"relu2": lb.get_family("relu", depth=2), "abs3": lb.get_family("abs", depth=3)}
+    names = {"relu2": "ReLU, depth 2", "abs3": "abs, depth 3"}
+    val = {k: ts.validate_beta(data, f, [0.03, 0.1], n_folds=2, adam_seeds=range(1),
+                               adam_epochs=20, width=5) for k, f in fams.items()}
+    table = ts.validation_table(val, names)
+    assert table.shape == (2, 4) and list(table.columns.levels[0]) == ["Adam", "Lasso"]
+    assert list(ts.choice_table(val, names).index) == list(names.values())
+    results = {k: ts.compare(data, f, 0.1, name=names[k], seeds=range(2), epochs=20,
+                             width=5) for k, f in fams.items()}
+    comp = ts.comparison_table(results)
+    assert list(comp.index) == list(names.values()) and (comp["gap min"] >= -1e-6).all()
+    fig = ts.plot_maps(data, results)
+    assert sum(ax.axison for ax in fig.axes) == 2
+    ax = ts.plot_predictions(data, results)
+    assert ax.get_ylabel() == ts.LABELS["nile"]
