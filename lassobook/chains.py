@@ -82,7 +82,8 @@ __all__ = ["NarrowChain", "ChainNet", "local_slopes", "kink_equations", "vertex_
            "check_dictionary", "first_order_columns", "mirror_order", "DEEPEST_KINK",
            "KINK_CLASSES", "DEPTH_EXAMPLE", "SECOND_ORDER_EXAMPLE", "recipe_table",
            "census_table", "plot_kink_panels", "check_table", "activation_depth_table",
-           "chain_name", "spread_selection"]
+           "chain_name", "spread_selection", "activation_depth_rows", "check_mirror_order",
+           "second_order_study", "plot_adam_summary"]
 
 
 #: Four-layer abs networks beat three-layer ones here: the optimum drops by 30 %
@@ -878,3 +879,77 @@ def activation_depth_table(rows, table_data, datasets, beta: float):
                     "certified": "yes" if result["certified"] else "NO",
                     "worst ratio": result["worst_ratio"]})
     return pd.DataFrame(out).set_index(["activations", "depth"]), deepest
+
+
+def activation_depth_rows():
+    """The rows of the closing table: ``(activations, depth, family, source)`` for
+    every homogeneous family of the book, by depth."""
+    from .absolute_value import ThreeLayerAbs
+    from .deep_narrow import DeepNarrowReLU
+    from .families import get_family
+
+    chain = lambda acts: (chain_name(acts), len(acts) + 1, NarrowChain(acts), "vertices")
+    return [("relu", 2, get_family("relu"), "paper"),
+            ("leaky_relu", 2, get_family("leaky_relu"), "paper"),
+            ("abs", 2, get_family("abs"), "paper"),
+            ("relu", 3, DeepNarrowReLU(3), "paper"),
+            ("leaky_relu", 3, get_family("leaky_relu", 3), "vertices"),
+            ("abs", 3, ThreeLayerAbs(), "paper"),
+            chain(("relu", "abs")), chain(("abs", "relu")),
+            ("relu", 4, DeepNarrowReLU(4), "paper"),
+            ("leaky_relu", 4, get_family("leaky_relu", 4), "vertices"),
+            ("abs", 4, get_family("abs", 4), "vertices"),
+            chain(("relu", "abs", "abs")), chain(("abs", "relu", "abs"))]
+
+
+def check_mirror_order(rows, deepest) -> str:
+    """Every vertex row (and the paper's three-layer abs) has its deepest kink class
+    where :func:`mirror_order` predicts it.  Returns a one-line verdict."""
+    from .absolute_value import ThreeLayerAbs
+
+    for name, depth, fam, source in rows:
+        if source == "vertices" or isinstance(fam, ThreeLayerAbs):
+            acts = fam.activations if isinstance(fam, NarrowChain) else ("abs", "abs")
+            assert deepest[name, depth] == DEEPEST_KINK[mirror_order(acts)], name
+    return "the deepest kinks are where the layers after the first fold predict them"
+
+
+def second_order_study(data, dictionary, family, beta: float):
+    """The full vertex dictionary against its first-order columns only.
+
+    Fits both, runs :func:`continuous_search` on both, and returns
+    ``(DataFrame, excess, search)``: columns, optimum and search ratio per
+    dictionary, the relative excess of the first-order optimum, and the search
+    result against the first-order solution.
+    """
+    import pandas as pd
+
+    from .lasso import fit_dense
+
+    first = dictionary.subset(first_order_columns(dictionary))
+    fits = {name: fit_dense(data, family=family, beta=beta, dictionary=d)
+            for name, d in [("all vertices", dictionary), ("first order only", first)]}
+    searches = {name: continuous_search(fit) for name, fit in fits.items()}
+    full, part = fits["all vertices"].objective, fits["first order only"].objective
+    df = pd.DataFrame({"columns": [f.dictionary.size for f in fits.values()],
+                       "optimum": [f.objective for f in fits.values()],
+                       "search ratio": [s["ratio"] for s in searches.values()]},
+                      index=pd.Index(list(fits), name="dictionary"))
+    return df, (part - full) / full, searches["first order only"]
+
+
+def plot_adam_summary(gaps, fit, runs, *, tol: float = 1e-6, figsize=(7.5, 3.2)):
+    """Left: histogram of the runs' relative gaps; right: the sparse Lasso network
+    (blue) and the best run (orange)."""
+    import matplotlib.pyplot as plt
+
+    from .landscape import vertex_solution
+    from .plotting import plot_fit, plot_gaps, plot_network
+
+    fig, axes = plt.subplots(1, 2, figsize=figsize)
+    plot_gaps(gaps, axes[0], tol=tol)
+    axes[0].set_xlabel("relative gap to the optimum")
+    plot_fit(vertex_solution(fit), axes[1], legend=False)
+    plot_network(runs.network, fit.data, axes[1], model=runs.best())
+    fig.tight_layout()
+    return fig
