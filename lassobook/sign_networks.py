@@ -69,7 +69,10 @@ __all__ = [
     "unit_weights", "threshold_functions", "first_layer_patterns", "enumerate_unit_patterns",
     "max_switching_correlation", "exact_certificate", "sample_unit_patterns",
     "enumeration_table", "check_reconstruction", "depth_fits", "threshold_table",
-    "closed_form_table", "sampled_table", "size_table", "check_zero_gradients"]
+    "closed_form_table", "sampled_table", "size_table", "check_zero_gradients",
+    "depth_families", "DEPTH_ORDER", "check_enumeration_facts", "optimum_by_K",
+    "linf_threshold_K", "plot_fit_grid", "plot_closed_forms", "plot_dictionary_sizes",
+    "check_inner_weights_frozen"]
 
 #: Wirings of a sign unit.
 ARCHITECTURES = ("rectangular", "tree")
@@ -1068,3 +1071,143 @@ def check_zero_gradients(family, data, beta: float, width: int) -> str:
     assert inner_max == 0.0 and alpha_max > 0
     return (f"max |∂/∂(inner weights, biases)| = {inner_max:.1e}; "
             f"max |∂/∂α| = {alpha_max:.2e}")
+
+
+def depth_families() -> dict:
+    """The sign networks of the chapter, by name: depth 2 (``K = 1``), a narrow
+    depth-4 network, rectangular units and trees up to ``K = 9``."""
+    from .families import get_family
+
+    def sign(**kw):
+        return get_family("sign", **kw)
+
+    return {"depth 2": sign(),
+            "depth 4, narrow": sign(depth=4),
+            "depth 3, rect (2,)": sign(depth=3, widths=(2,)),
+            "depth 3, rect (3,)": sign(depth=3, widths=(3,)),
+            "depth 5, rect (3,3,3)": sign(depth=5, widths=(3, 3, 3)),
+            "depth 4, tree (2,2)": sign(depth=4, architecture="tree", widths=(2, 2)),
+            "depth 5, tree (2,2,2)": sign(depth=5, architecture="tree", widths=(2, 2, 2)),
+            "depth 4, tree (3,3)": sign(depth=4, architecture="tree", widths=(3, 3))}
+
+
+#: The networks of :func:`depth_families` with strictly growing switch budgets.
+DEPTH_ORDER = ["depth 2", "depth 3, rect (2,)", "depth 3, rect (3,)", "depth 4, tree (2,2)",
+               "depth 5, tree (2,2,2)", "depth 4, tree (3,3)"]
+
+
+def check_enumeration_facts(enumerated: dict, n: int) -> str:
+    """The structural facts of the enumeration: rectangular units are limited by their
+    first layer, trees multiply switches, and the known counts for ``N = 7``."""
+    E = {key[:2]: len(p) for key, p in enumerated.items() if key[2] == "sign"}
+    assert E["rectangular", (3,)] == E["rectangular", (3, 2)]
+    assert E["rectangular", (2,)] == E["rectangular", (2, 2, 2)]
+    assert count_switches(enumerated["tree", (2, 2), "sign"]).max() == min(4, n - 1)
+    if n - 1 <= 9:
+        assert E["tree", (3, 3)] == 2**n          # every ±1 pattern once K >= N - 1
+    if n == 7:  # known counts for N = 7: m_1 = 1, 2, 3 -> 14, 44, 84
+        assert [E["rectangular", (m,)] for m in (1, 2, 3)] == [14, 44, 84]
+    return f"all {len(enumerated)} enumerations equal the switching sets"
+
+
+def optimum_by_K(depth_df, data, beta: float, *, tol: float = 1e-6) -> dict:
+    """The Lasso optimum as a function of ``K`` alone (depth-3 units with ``m_1 = K``).
+
+    Asserts, on the table of :func:`depth_fits`, that equal-``K`` networks have
+    equal optima, that the optimum decreases along :data:`DEPTH_ORDER`, and that
+    every network's optimum is the one of its ``K``.  Returns ``{K: optimum}``.
+    """
+    from .families import get_family
+    from .lasso import fit_dense
+
+    obj = depth_df["Lasso optimum"]
+    same = lambda a, b: abs(obj[a] - obj[b]) <= tol * obj[b]
+    assert same("depth 4, narrow", "depth 2")
+    assert same("depth 5, rect (3,3,3)", "depth 3, rect (3,)")
+    ordered = obj[DEPTH_ORDER].to_numpy()
+    assert all(b <= a * (1 + tol) for a, b in zip(ordered, ordered[1:]))
+    by_K = {K: fit_dense(data, family=get_family("sign", depth=3, widths=(K,)),
+                         beta=beta).objective for K in range(1, data.n)}
+    for name in depth_df.index:
+        K = depth_df.loc[name, "K"]
+        assert abs(obj[name] - by_K[K]) <= tol * by_K[K], name
+    return by_K
+
+
+def linf_threshold_K(by_K: dict, data, beta: float, *, tol: float = 1e-6) -> int:
+    """The smallest ``K`` whose optimum is the ℓ∞ (all-pattern) optimum; asserts that
+    no ``K`` goes below it and that it is reached exactly from that ``K`` on."""
+    from .closed_forms import linf_network_fit
+
+    linf = linf_network_fit(data, activation="sign", beta=beta)[1]
+    K_star = min(K for K, v in by_K.items() if v <= linf * (1 + tol))
+    for K, v in by_K.items():
+        assert v >= linf * (1 - tol)
+        assert (v <= linf * (1 + tol)) == (K >= K_star)
+    return K_star
+
+
+def plot_fit_grid(fits: dict, names, labels, *, ncols: int = 3, panel=(2.5, 2.5)):
+    """Fits in a grid of at most ``ncols`` columns, each titled by its label."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_fit
+
+    nrows = int(np.ceil(len(names) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows),
+                             sharex=True, sharey=True, squeeze=False)
+    for ax in axes.ravel()[len(names):]:
+        ax.axis("off")
+    for ax, name, label in zip(axes.ravel(), names, labels):
+        plot_fit(fits[name], ax, legend=False, title=label)
+        ax.set_xlabel("")
+    fig.tight_layout()
+    return fig
+
+
+def plot_closed_forms(fit_k1, data, beta: float, *, figsize=(7.5, 3.2)):
+    """Left: the ``K = 1`` optimum (TV denoising); right: the all-pattern optimum
+    (ℓ∞ clipping) with its clip levels dotted.  Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from .closed_forms import clip_levels
+    from .families import get_family
+    from .landscape import vertex_solution
+    from .lasso import fit_dense
+    from .plotting import plot_fit
+
+    every = get_family("sign", depth=3, widths=(data.n - 1,))
+    every_fit = vertex_solution(fit_dense(data, family=every, beta=beta))
+    fig, axes = plt.subplots(1, 2, figsize=figsize, sharey=True)
+    plot_fit(fit_k1, axes[0], legend=False)
+    plot_fit(every_fit, axes[1], legend=False)
+    for level in clip_levels(data.y, beta / 2):
+        axes[1].axhline(level, color="gray", ls=":", lw=1)
+    fig.tight_layout()
+    return fig
+
+
+def plot_dictionary_sizes(n_max: int, Ks=(1, 2, 3, 5, 8), *, figsize=(6.4, 3.8)):
+    """Columns of the switching dictionary against ``N``, for fixed ``K`` and for
+    ``K ≥ N − 1`` (dashed).  Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    ns = np.arange(2, n_max + 1)
+    fig, ax = plt.subplots(figsize=figsize)
+    for K in Ks:
+        ax.semilogy(ns, [dictionary_size(n, K) for n in ns], label=f"K = {K}")
+    ax.semilogy(ns, [dictionary_size(n, n - 1) for n in ns], "k--",
+                label="K ≥ N − 1: $2^{N-1} - 1$")
+    ax.set_xlabel("N (training points)")
+    ax.set_ylabel("dictionary columns")
+    ax.legend(ncol=2)
+    return fig
+
+
+def check_inner_weights_frozen(family, runs, data, *, width: int, n_seeds: int) -> str:
+    """After Adam, the inner weights equal a fresh initialization with the same seeds."""
+    fresh = family.network(width=width, n_models=n_seeds)
+    fresh.random_init(range(n_seeds), data.x_sorted)
+    assert torch.equal(fresh.first_b, runs.network.first_b)
+    assert torch.equal(fresh.unit_w, runs.network.unit_w)
+    return "inner weights unchanged by training"
