@@ -305,9 +305,11 @@ def test_quick_build_gives_the_same_numbers_twice(quick_book, tmp_path):
     The first build is the session's ``quick_book``; the second re-executes every notebook
     (``stage_book(force=True)``: the claim numbers come from the notebooks, Sphinx only
     renders them, so it is not run again). Cost: one more execution of the quick profile,
-    149 s on 2 cores (measured 2026-11-30; the shared first build took 177 s).
+    149 s on 2 otherwise idle cores (measured 2026-11-30; the shared first build took 177 s;
+    289 s and 404 s while other builds shared the cores).
 
-    Measured then: all 27 claim records (100 measured fields) were bitwise equal; only wall
+    Measured then (twice, at two commits): all 27 claim records (100 measured fields) were
+    bitwise equal; only wall
     times printed on the pages differed. That holds with ``MKL_CBWR=AVX2``, which the build
     sets (lassobook.build_record.PINNED_ENV): without it the numbers still agree between two
     builds on one machine, but not across CPUs (see there).
