@@ -59,7 +59,8 @@ __all__ = ["ThreeLayerAbs", "ThreeLayerAbsNet", "FEATURE_KINDS", "COUNTEREXAMPLE
            "found_units_table", "mirror_kinks_table", "compare_table",
            "blind_grid_ratio", "vertex_maximum", "check_consistency",
            "inside_mirror_units", "plot_fits", "plot_gap_pair", "plot_arrangement_pair",
-           "train_cases"]
+           "train_cases", "format_table", "TABLE_FORMATS", "glue_numbers",
+           "sparse_optima", "is_midpoint_shape"]
 
 #: Names of the three kinds of dictionary columns, by their ``kind`` parameter.
 FEATURE_KINDS = {0: "two_layer", 1: "reflection", 2: "midpoint"}
@@ -825,6 +826,11 @@ def completeness_summary(study):
                        name="dictionary"))
 
 
+def _clean(value: float, eps: float = 1e-12) -> float:
+    """0.0 for round-off (|value| < eps), so tables do not show "-0.0%"."""
+    return 0.0 if abs(value) < eps else float(value)
+
+
 def depth_table(cases: dict, *, tol: float = 1e-6):
     """Two-layer against three-layer abs optima (vertex solutions) on ``{name: (data, β)}``.
 
@@ -844,7 +850,8 @@ def depth_table(cases: dict, *, tol: float = 1e-6):
         rows.append({"data": name, "β": b, "2-layer optimum": f2.objective,
                      "2-layer units": f2.support.size, "3-layer optimum": f3.objective,
                      "3-layer units": f3.support.size,
-                     "3 layers lower by": (f2.objective - f3.objective) / f2.objective})
+                     "3 layers lower by": _clean((f2.objective - f3.objective)
+                                                 / f2.objective)})
     return pd.DataFrame(rows).set_index("data")
 
 
@@ -1030,3 +1037,60 @@ def train_cases(cases: dict, *, width: int, seeds, epochs: int, lr: float):
                              epochs=epochs, lr=lr)
             for name, (d, b) in cases.items()}
     return fits, runs
+
+
+#: Number formats of :func:`format_table`, by a word in the column name (first match).
+TABLE_FORMATS = (
+    (("share", "within", "lower by", "excess", "chance", "found in", "decrease",
+      "runs with"), "{:.1%}"),
+    (("gap", "difference"), "{:.1e}"),
+    (("time",), "{:.1f}"),
+    (("ratio",), "{:.6f}"),
+    (("optimum", "objective"), "{:.10f}"),
+    (("coefficient",), "{:+.6f}"),
+)
+
+
+def format_table(df):
+    """A DataFrame as the book shows it: floats formatted by what their column holds
+    (percentages, relative gaps in scientific notation, ratios, optima to 10 digits;
+    :data:`TABLE_FORMATS`), other floats to 6 significant digits, NaN blank."""
+    from pandas.api.types import is_float_dtype
+
+    formats = {}
+    for col in df.columns:
+        if not is_float_dtype(df[col].dtype):
+            continue
+        name = str(col).lower()
+        formats[col] = next((f for words, f in TABLE_FORMATS
+                             if any(w in name for w in words)), "{:.6g}")
+    return df.style.format(formats, na_rep="")
+
+
+def glue_numbers(values: dict) -> None:
+    """``myst_nb.glue(name, value, display=False)`` for every item: numbers the
+    page's prose quotes with ``{glue:text}`name```."""
+    from myst_nb import glue
+
+    for name, value in values.items():
+        glue(name, value, display=False)
+
+
+def sparse_optima(fits: dict, *, tol: float = 1e-6) -> dict:
+    """A vertex solution (sparse optimal network) of every fit; asserts it has the
+    fit's objective and at most ``N − 1`` units."""
+    from .landscape import vertex_solution
+
+    sparse = {}
+    for name, fit in fits.items():
+        s = sparse[name] = vertex_solution(fit)
+        assert abs(s.network_objective() - fit.objective) <= tol * fit.objective, name
+        assert s.support.size <= s.data.n - 1, name
+    return sparse
+
+
+def is_midpoint_shape(params: dict, x) -> bool:
+    """Both outer kinks ``a ± c`` of the shape ``{"center": a, "offset": c}`` are data
+    points and its center is not: a midpoint feature."""
+    a, c = params["center"], params["offset"]
+    return bool(np.isin([a - c, a + c], x).all() and not np.isin(a, x))
