@@ -981,8 +981,8 @@ def threshold_table(data, beta: float, *, tol: float = 1e-6):
         gap = np.abs(thr.predict(data.x) - sgn.predict(data.x)).max()
         assert rel <= tol and gap <= 1e-5
         assert abs(thr.network_objective() - thr.objective) <= tol * thr.objective
-        rows.append({"unit": f"{arch} {widths}", "threshold Lasso at β": thr.objective,
-                     "sign Lasso at 2β": sgn.objective, "relative difference": rel,
+        rows.append({"unit": f"{arch} {widths}", "threshold optimum at β": thr.objective,
+                     "sign optimum at 2β": sgn.objective, "relative difference": rel,
                      "largest fit difference": gap})
     return pd.DataFrame(rows).set_index("unit")
 

@@ -1,4 +1,4 @@
-"""Three-layer absolute-value networks: the library of mirrors (NOTES §5)."""
+"""Three-layer absolute-value networks: the library of mirrors."""
 
 import numpy as np
 import pytest
@@ -192,3 +192,46 @@ def test_mirror_example_has_a_unique_optimum_with_an_inside_mirror_and_found_uni
     assert found_units(sparse.network(), flipped, x, radius=1e-6).all()
     far = {"center": np.array([10.0]), "offset": np.array([0.3])}
     assert not found_units(sparse.network(), far, data.x_sorted, radius=1e-3).any()
+
+
+# ---------------------------------------------------------------------------- book helpers
+def test_book_helpers_library_table_selection_and_check():
+    from lassobook.absolute_value import check_library, library_selection, library_table
+
+    data = lb.as_dataset(COUNTEREXAMPLE["x"], COUNTEREXAMPLE["y"])
+    raw = lb.build_dictionary(data, FULL, prune=False)
+    table = library_table(raw)
+    assert len(table) == raw.size == 22
+    assert list(table["kind"].value_counts()[["two-layer", "reflection", "midpoint"]]) == [4, 12, 6]
+    refl = table[table["kind"] == "reflection"]
+    assert refl["mirror 2x_i − x_j"].notna().all()
+    sel = library_selection(raw, per_kind=3)
+    assert sel.size == 9 and np.array_equal(np.bincount(raw.params["kind"][sel]), [3, 3, 3])
+    assert check_library(raw).startswith("all 22 columns checked")
+
+
+def test_format_table_formats_by_column_meaning():
+    import pandas as pd
+
+    from lassobook.absolute_value import format_table
+
+    df = pd.DataFrame({"Lasso optimum": [0.5], "relative difference": [1.234e-9],
+                       "share": [0.25], "name": ["a"], "units": [3]})
+    html = format_table(df).to_html()
+    assert "0.5000000000" in html and "1.2e-09" in html and "25.0%" in html
+
+
+def test_fit_table_sparse_optima_and_compare_table():
+    from lassobook.absolute_value import compare_table, fit_table, sparse_optima
+
+    data = lb.as_dataset(COUNTEREXAMPLE["x"], COUNTEREXAMPLE["y"])
+    beta = COUNTEREXAMPLE["beta"]
+    fits = {"full": lb.fit_dense(data, family=FULL, beta=beta)}
+    df, certs = fit_table(fits)
+    assert df.loc["full", "relative difference"] <= 1e-6 and certs["full"].certified
+    assert sparse_optima(fits)["full"].support.size <= data.n - 1
+    refl = lb.fit_dense(data, family=REFLECTION_ONLY, beta=beta)
+    cmp = compare_table({"full": fits["full"], "reflection-only": refl})
+    assert cmp.loc["full", "≈ fraction"] == "3/10"
+    assert cmp.loc["reflection-only", "excess over the first"] > 0.1
+    assert not cmp.loc["reflection-only", "certified"]

@@ -78,7 +78,7 @@ def test_kink_equations_are_the_affine_pieces_of_the_chain():
 
 
 def test_vertices_of_the_three_layer_abs_chain_are_the_papers_library():
-    """Two-layer, reflection and midpoint features, nothing else (NOTES §5)."""
+    """Two-layer, reflection and midpoint features, nothing else."""
     data = lb.as_dataset([0.0, 2.0, 3.0, 5.0], [0.0, 1.0, 0.0, 1.0])
     t, s = vertex_thresholds(data.x_sorted, ("abs", "abs"))
     params, _ = ThreeLayerAbs().raw_dictionary(data)
@@ -227,3 +227,24 @@ def test_adam_never_beats_the_four_layer_abs_lasso():
     runs = train_adam(data, family=fit.family, beta=beta, width=10, seeds=range(4), epochs=800, lr=1e-2)
     gaps = runs.gaps(fit.objective)
     assert (gaps >= -1e-8).all(), gaps
+
+
+# ---------------------------------------------------------------------------- book helpers
+def test_book_helpers_census_rows_and_mirror_order():
+    from lassobook.chains import (activation_depth_rows, census_table, check_mirror_order,
+                                  spread_selection)
+
+    census = census_table(range(3, 6), lb.get_family("abs", 4), noise=1.0)
+    assert list(census.index) == [3, 4, 5]
+    assert (census[list(KINK_CLASSES)].sum(axis=1) == census["columns"]).all()
+    assert (census["other"] == 0).all()
+    rows = activation_depth_rows()
+    assert len(rows) == 13 and len({(r[0], r[1]) for r in rows}) == 13
+    data = lb.as_dataset(SECOND_ORDER_EXAMPLE["x"], SECOND_ORDER_EXAMPLE["y"])
+    d = lb.build_dictionary(data, lb.get_family("abs", 4))
+    second = np.flatnonzero(kink_census(d) == "second order")
+    assert set(spread_selection(d, second, 6)) <= set(second)
+    deepest = {(name, depth): DEEPEST_KINK[mirror_order(fam.activations)]
+               for name, depth, fam, _ in rows if isinstance(fam, NarrowChain)}
+    deepest[("abs", 3)] = "reflection"
+    assert "predict" in check_mirror_order(rows, deepest)

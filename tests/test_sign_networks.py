@@ -1,4 +1,4 @@
-"""Sign and threshold networks of any depth (NOTES §6): switching dictionaries and closed forms."""
+"""Sign and threshold networks of any depth: switching dictionaries and closed forms."""
 
 import itertools
 import math
@@ -143,7 +143,7 @@ def test_enumeration_equals_switching_set(arch, widths, activation):
 
 
 def test_notes_counts():
-    """NOTES §6: N = 7, rectangular m_1 = 1, 2, 3 → 14, 44, 84 patterns (both signs, constants)."""
+    """N = 7, rectangular m_1 = 1, 2, 3 → 14, 44, 84 patterns (both signs, constants)."""
     counts = [len(enumerate_unit_patterns(7, 3, (m,))) for m in (1, 2, 3)]
     assert counts == [14, 44, 84]
     for widths in [(1, 2), (2, 2), (1, 3)]:
@@ -285,3 +285,28 @@ def test_other_bad_arguments():
         enumerate_unit_patterns(5, 3, (5,))
     with pytest.raises(ValueError, match="max_columns"):
         lb.build_dictionary(lb.random_dataset(30, 0), DeepSign("sign", 3, widths=(29,), max_columns=1000))
+
+
+# ---------------------------------------------------------------------------- book helpers
+def test_book_helpers_enumeration_and_size_tables():
+    from lassobook.sign_networks import check_enumeration_facts, enumeration_table, size_table
+
+    cases = [("rectangular", (2,)), ("rectangular", (3,)), ("rectangular", (3, 2)),
+             ("rectangular", (2, 2, 2)), ("tree", (2, 2)), ("tree", (3, 3))]
+    df, enumerated, equal = enumeration_table(cases, 5)
+    assert all(equal.values()) and (df["equal"] == "yes").all()
+    assert check_enumeration_facts(enumerated, 5).startswith("all 12 enumerations")
+    sizes = size_table([(8, lb.get_family("sign", depth=3, widths=(2,)))])
+    assert sizes.loc[0, "columns built"] == sizes.loc[0, "formula"] == 7 + 21
+
+
+def test_book_helpers_depth_fits_and_K():
+    from lassobook.sign_networks import (DEPTH_ORDER, depth_families, depth_fits,
+                                         linf_threshold_K, optimum_by_K)
+
+    data = lb.random_dataset(7, 2, noise=2.0)
+    df, fits, sampled, exact = depth_fits(depth_families(), data, 0.5, n_random_units=2000)
+    assert set(DEPTH_ORDER) <= set(df.index)
+    by_K = optimum_by_K(df, data, 0.5)
+    K_star = linf_threshold_K(by_K, data, 0.5)
+    assert 1 <= K_star <= data.n - 1
