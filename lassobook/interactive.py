@@ -142,10 +142,10 @@ def _panel_traces(data, grid, frame: PathFrame, *, legend: bool, mirror_legend: 
 
 
 def _title(name: str, frame: PathFrame) -> str:
-    return f"{name}: {frame.units} units, ‖z‖₁ = {frame.l1:.3g}"
+    return f"{name}<br>{frame.units} units, ‖z‖₁ = {frame.l1:.3g}"
 
 
-def beta_slider(data, paths: dict, grid, *, height: int = 440, start: int | None = None):
+def beta_slider(data, paths: dict, grid, *, height: int = 470, start: int | None = None):
     """A plotly figure: one panel per entry of ``paths`` (≤ 3 in a row), a slider over β.
 
     Parameters
@@ -198,8 +198,8 @@ def beta_slider(data, paths: dict, grid, *, height: int = 440, start: int | None
     fig.update_yaxes(range=[float(y.min() - pad), float(y.max() + pad)])
     fig.update_xaxes(title_text="x", range=[float(grid[0]), float(grid[-1])])
     fig.update_layout(
-        height=height, template="simple_white", margin=dict(l=40, r=10, t=90, b=10),
-        legend=dict(orientation="h", y=1.25, x=0.5, xanchor="center", yanchor="bottom"),
+        height=height, template="simple_white", margin=dict(l=40, r=10, t=110, b=10),
+        legend=dict(orientation="h", y=1.3, x=0.5, xanchor="center", yanchor="bottom"),
         font=dict(size=13),
         # the step labels would overlap: hidden on the rail, shown as the current value
         sliders=[dict(active=start, steps=steps, pad=dict(t=50), ticklen=4,

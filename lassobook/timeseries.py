@@ -64,6 +64,10 @@ SERIES = {
 }
 
 
+#: how the text names each series
+TITLES = {"sunspots": "yearly sunspot activity (1700–2008)",
+          "nile": "yearly flow of the Nile at Aswan (1871–1970)"}
+
 #: axis label of each series, in its own units
 LABELS = {"sunspots": "sunspot activity", "nile": "Nile flow (10⁸ m³)"}
 

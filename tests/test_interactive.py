@@ -62,7 +62,8 @@ def test_slider_has_one_step_per_beta_and_shows_one_beta_at_a_time(fig3, paths):
         visible = np.array(step.args[0]["visible"])
         assert visible.sum() == per_beta and visible[i * per_beta:(i + 1) * per_beta].all()
         titles = [a["text"] for a in step.args[1]["annotations"]]
-        assert titles[0].startswith("depth 2: ") and f"{by_name['depth 2'][i].units} units" in titles[0]
+        assert titles[0].startswith("depth 2<br>")
+        assert f"{by_name['depth 2'][i].units} units" in titles[0]
     assert sum(bool(tr.visible) for tr in fig.data) == per_beta
     with pytest.raises(ValueError, match="one to three"):
         ia.beta_slider(fig3, {str(k): by_name["depth 2"] for k in range(4)}, grid)
