@@ -314,3 +314,36 @@ def test_chain_shape_broadcasts():
     x = np.linspace(-1, 1, 7)[:, None]
     out = chain_shape(x, [np.ones((1, 3)), -np.ones((1, 3))], [np.zeros((1, 3)), np.full((1, 3), 0.5)])
     assert out.shape == (7, 3)
+
+
+def test_chapter_tables_on_fig3():
+    """The deep narrow chapter's helpers: dictionary table, same optimum, smallest networks."""
+    import lassobook as lb
+    from lassobook.deep_narrow import (certify_cases, dictionary_table, same_optimum_table,
+                                       smallest_table)
+
+    data = lb.paper_dataset("fig19")
+    table = dictionary_table(data, 4)
+    assert len(table) == 11 and table["reflection breakpoint"].notna().sum() == 5
+    assert set(table["reflection breakpoint"].dropna()) == {4.0, 5.0}
+    cases = [("fig3", lb.paper_dataset("fig3"), 0.1)]
+    fits, cert = certify_cases(cases)
+    assert len(cert) == 2 and (cert["certificate ratio"] <= 1 + 1e-5).all()
+    assert (same_optimum_table(cases, fits)["rel. spread"] <= 1e-5).all()
+    cases = [("fig3", lb.paper_dataset("fig3"), 1e-7)]
+    fits, _ = certify_cases(cases)
+    smallest = smallest_table(cases, fits)
+    assert list(smallest.iloc[0][["L = 3", "L = 4"]]) == ["2", "1"]
+
+
+@pytest.mark.parametrize("name", ["fig2_left", "fig2_right", "fig3", "fig18", "fig19"])
+@pytest.mark.parametrize("depth", [3, 4])
+def test_structured_certifies_paper_beta(name, depth):
+    """The deep narrow chapter certifies the paper's tiny-β fits at the exact active-set
+    (structured) solution: it must solve and certify every paper dataset at the paper's β."""
+    import lassobook as lb
+
+    beta = 1e-7 if name == "fig3" else 1e-8
+    fit = lb.fit(lb.paper_dataset(name), family=lb.get_family("relu", depth=depth), beta=beta,
+                 solver="structured")
+    assert fit.certificate().certified
