@@ -1073,6 +1073,8 @@ def glue_numbers(values: dict) -> None:
     from myst_nb import glue
 
     for name, value in values.items():
+        if isinstance(value, np.generic):  # "np.float64(0.1)" would not format in prose
+            value = value.item()
         glue(name, value, display=False)
 
 
