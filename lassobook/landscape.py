@@ -42,7 +42,9 @@ __all__ = ["OptimalSet", "optimal_set", "vertex_solution", "basis_pursuit", "Pat
            "InterpolationSet", "interpolation_set", "off_data_columns", "path_sparsity", "TightKinks",
            "tight_kinks", "RUN_CLASSES", "RunClasses", "classify_runs", "plot_optimal_network", "plot_path",
            "describe_column", "network_name", "ramp_coefficients", "library_table", "plot_library",
-           "beta_grid", "check_path", "adam_table", "RUN_COLOURS", "plot_runs"]
+           "beta_grid", "check_path", "adam_table", "RUN_COLOURS", "plot_runs", "check_library",
+           "theory_vertices", "distance_to_small_beta", "min_norm_points", "lasso_min_norm_gap",
+           "as_mixture", "mirror_network", "plot_paths"]
 
 
 @dataclass
@@ -843,4 +845,120 @@ def plot_runs(adam: dict, data, *, panel=(2.5, 3.1)):
     handles = [plt.Line2D([], [], color=c, label=name) for name, c in RUN_COLOURS.items()]
     fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False)
     fig.tight_layout(rect=(0, 0.16, 1, 1))
+    return fig
+
+
+# ---------------------------------------------------------------------- the chapter's checks
+def check_library(library: dict) -> dict:
+    """Assert that every vertex of each β → 0 set (``library``: depth -> InterpolationSet)
+    interpolates at the minimum cost, that every basis was enumerated, and that exactly
+    the reflection columns (flag ``k = 1`` of the deep narrow dictionary) bend off the
+    data.  Returns ``{"vertices": {depth: count}, "same_fit": bool, "exhaustive": bool}``:
+    ``same_fit`` says every vertex has the same fitted values (up to the free bias)."""
+    same_fit = True
+    for L, S in library.items():
+        off = off_data_columns(S.dictionary)
+        assert S.exhaustive and all(S.contains(z) for z in S.vertices), L
+        flagged = (S.dictionary.params["k"] == 1) if "k" in S.dictionary.params else False
+        assert np.array_equal(off, np.broadcast_to(flagged, off.shape)), L
+        F = S.vertices @ S.dictionary.matrix.T
+        F -= F.mean(axis=1, keepdims=True)
+        same_fit &= bool(np.allclose(F, F[0], atol=1e-9))
+    return {"vertices": {L: len(S) for L, S in library.items()}, "same_fit": same_fit,
+            "exhaustive": all(S.exhaustive for S in library.values())}
+
+
+def theory_vertices(library: dict, theory: dict) -> tuple[dict, float]:
+    """Which vertex of each depth's set is the paper's network (``theory``: depth -> units,
+    as :data:`lassobook.deep_narrow.FIG3_THEORETICAL`), and the largest coefficient
+    difference; asserts it is a vertex (to 1e-9)."""
+    from .deep_narrow import theoretical_coefficients
+
+    index, worst = {}, 0.0
+    for L, S in library.items():
+        dist = np.abs(S.vertices - theoretical_coefficients(S.dictionary, theory[L])).max(1)
+        index[L], worst = int(np.argmin(dist)), max(worst, float(dist.min()))
+    assert worst <= 1e-9, worst
+    return index, worst
+
+
+def distance_to_small_beta(library: dict, beta: float = 1e-7) -> float:
+    """Largest distance from a vertex of the β → 0 set to the nearest vertex of the optimal
+    set of the Lasso at ``beta`` (same dictionary); asserts it is at most 1e-5."""
+    from .lasso import fit_dense
+
+    worst = 0.0
+    for S in library.values():
+        fit = fit_dense(S.dictionary.data, family=S.dictionary.family, beta=beta)
+        V = optimal_set(fit).vertices
+        worst = max([worst] + [float(np.abs(V - v).max(1).min()) for v in S.vertices])
+    assert worst <= 1e-5, worst
+    return worst
+
+
+def min_norm_points(library: dict) -> dict:
+    """The minimum-ℓ2-norm point of each depth's set (entries below 1e-9 set to 0)."""
+    out = {}
+    for L, S in library.items():
+        mn = S.min_norm()
+        mn[np.abs(mn) < 1e-9] = 0.0
+        assert S.contains(mn, atol=1e-7), L
+        out[L] = mn
+    return out
+
+
+def lasso_min_norm_gap(library: dict, min_norm: dict, beta: float = 1e-7) -> float:
+    """Largest difference between each minimum-norm point and the Lasso's own
+    minimum-norm solution at ``beta``; asserts it is at most 1e-3."""
+    from .lasso import fit_dense
+
+    gaps = [np.abs(fit_dense(S.dictionary.data, family=S.dictionary.family, beta=beta,
+                             min_norm=True).solution.z - min_norm[L]).max()
+            for L, S in library.items()]
+    assert max(gaps) <= 1e-3, gaps
+    return float(max(gaps))
+
+
+def as_mixture(S, z) -> np.ndarray:
+    """Weights ``w`` with ``z = Σ_v w_v · vertex_v`` (least squares over the vertices)."""
+    weights, *_ = np.linalg.lstsq(S.vertices.T, z, rcond=None)
+    assert np.allclose(S.vertices.T @ weights, z, atol=1e-8)
+    return weights
+
+
+def mirror_network(S, family, breakpoints=(5.0, 8.0), coefficients=(1.0, -1.0)) -> float:
+    """Check that the two-layer network ``Σ c·(x − b)_+`` interpolates at the minimum cost
+    of ``S`` (the β → 0 set of the two-layer ReLU dictionary) with every unit tight, and
+    that no unit of the continuous family is more than tight; returns
+    ``max |λᵀg(X)|`` over the family (≤ 1)."""
+    from .certificate import dual_correlations
+    from .dictionaries import evaluate_shapes
+
+    data, lam = S.dictionary.data, S.dual
+    units = {"breakpoint": np.asarray(breakpoints, dtype=np.float64),
+             "orientation": np.ones(len(breakpoints))}
+    coef = np.asarray(coefficients, dtype=np.float64)
+    net = family.reconstruct(units, coef, 0.0)
+    assert np.abs(net.predict(data.x) - data.y).max() < 1e-12
+    assert abs(S.l1 - np.abs(coef).sum()) < 1e-9
+    signed = (lam @ evaluate_shapes(family, data.x, units)) * np.sign(coef)
+    sup = float(dual_correlations(family, data.x, lam, family.candidate_params(data)).max())
+    assert np.allclose(signed, 1) and sup <= 1 + 1e-9
+    return sup
+
+
+def plot_paths(paths: dict, *, figsize=(7.5, 5.6)):
+    """Several β paths (``name -> (points, neurons)``) on a 2×2 grid of :func:`plot_path`
+    panels, one line style per path, the legend below.  Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=figsize, sharex=True)
+    styles = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1))]
+    for (name, (points, neurons)), style in zip(paths.items(), styles * len(paths)):
+        plot_path(points, axes.flat, label=name, neurons=neurons, ls=style)
+    for ax in axes[0]:
+        ax.set_xlabel("")
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="lower center", ncol=3,
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     return fig

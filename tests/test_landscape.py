@@ -234,3 +234,22 @@ def test_chapter_helpers_name_tabulate_and_draw_the_library():
     assert max(len({round(ax.get_position().x0, 3) for ax in fig.axes}), 0) <= 3
     betas, beta_max = ls.beta_grid(data, lb.get_family("relu"), 5)
     assert betas[-1] == pytest.approx(2 * beta_max)
+
+
+def test_chapter_checks_on_figure_3():
+    from lassobook import landscape as ls
+    from lassobook.deep_narrow import FIG3_THEORETICAL
+
+    data = lb.paper_dataset("fig3")
+    fams = {L: lb.get_family("relu", depth=L) for L in (2, 3, 4)}
+    library = {L: ls.interpolation_set(data, family=f) for L, f in fams.items()}
+    found = ls.check_library(library)
+    assert found == {"vertices": {2: 4, 3: 1, 4: 3}, "same_fit": True, "exhaustive": True}
+    index, worst = ls.theory_vertices(library, FIG3_THEORETICAL)
+    assert worst <= 1e-9 and index[4] == int(library[4].sparsest()[0])
+    mn = ls.min_norm_points(library)
+    w = ls.as_mixture(library[4], mn[4])
+    assert np.allclose(np.sort(w), [0.3, 0.3, 0.4], atol=1e-6)
+    assert ls.mirror_network(library[2], fams[2]) <= 1 + 1e-9
+    with pytest.raises(AssertionError):          # (x-5)_+ - (x-7)_+ does not interpolate
+        ls.mirror_network(library[2], fams[2], breakpoints=(5.0, 7.0))
