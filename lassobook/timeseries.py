@@ -55,7 +55,8 @@ from .lasso import SolverError
 __all__ = ["SERIES", "load_series", "lag_pairs", "chronological_split", "ARData",
            "prepare", "rolling_origin_folds", "fit_certified", "validate_beta", "Validation",
            "compare", "ARComparison", "mirror_points", "validation_table", "choice_table",
-           "comparison_table", "map_kinks", "plot_predictions", "plot_maps"]
+           "comparison_table", "map_kinks", "plot_predictions", "plot_maps", "check_data",
+           "check_merging", "adam_summary", "COMPARISON_FORMATS", "TITLES", "LABELS"]
 
 #: name -> (statsmodels dataset, time column, value column, number of values, description)
 SERIES = {
@@ -383,14 +384,15 @@ def comparison_table(results: dict, *, reached: float = 1e-4):
     return pd.DataFrame(rows).set_index("network")
 
 
-def map_kinks(r, data: ARData, grid) -> tuple[np.ndarray, np.ndarray]:
+def map_kinks(r, data: ARData | None, grid) -> tuple[np.ndarray, np.ndarray]:
     """Kinks and reflection points of the certified network of ``r`` inside ``grid``,
-    in the series' own units."""
+    in the series' own units (scaled units when ``data`` is None)."""
     kinks = np.unique(np.concatenate([n["kinks"] for n in r.fit.neurons()] or [np.empty(0)]))
     kinks = kinks[(kinks >= grid[0]) & (kinks <= grid[-1])]
     mirrors = mirror_points(r.fit)
     mirrors = mirrors[(mirrors >= grid[0]) & (mirrors <= grid[-1])]
-    return kinks * data.scale, mirrors * data.scale
+    scale = 1.0 if data is None else data.scale
+    return kinks * scale, mirrors * scale
 
 
 # ---------------------------------------------------------------------- the chapter's figures
@@ -461,3 +463,59 @@ def plot_maps(data: ARData, results: dict, *, ncols: int = 2, panel=(3.6, 2.9)):
                ncol=min(4, len(handles)), frameon=False)
     fig.tight_layout(rect=(0, 0.5 / (panel[1] * rows + 0.5) + 0.03, 1, 1))
     return fig
+
+
+# ---------------------------------------------------------------------- the chapter's checks
+def check_data(data: ARData) -> dict:
+    """Assert the split is complete, chronological and counts its repeats; return the
+    numbers the chapter quotes (values, pairs, years of the targets, repeats)."""
+    n_values = SERIES[data.name][3] if data.series.size == SERIES[data.name][3] else None
+    assert n_values is not None and not np.isnan(data.series).any()
+    assert data.n_train + data.n_test == n_values - 1
+    assert data.t_train.max() < data.t_test.min()
+    assert data.n_ties == data.n_train - np.unique(data.x_train).size
+    return {"values": int(data.series.size), "train": data.n_train, "test": data.n_test,
+            "train_from": int(data.t_train[0]), "train_to": int(data.t_train[-1]),
+            "test_from": int(data.t_test[0]), "test_to": int(data.t_test[-1]),
+            "ties": int(data.n_ties)}
+
+
+def check_merging(data: ARData, family, beta: float) -> float:
+    """Fit once, certified, and evaluate the rebuilt network on every raw training pair
+    (no weights, no merging): asserts the objectives agree to 1e-8 and the pairs merged
+    into the distinct inputs; returns the relative difference."""
+    fit = fit_certified(data.x_train, data.y_train, family=family, beta=beta)
+    net = fit.network()
+    on_pairs = float(net.objective(data.x_train, data.y_train, beta)[0].detach())
+    rel = abs(on_pairs - fit.objective) / fit.objective
+    assert fit.certificate().certified and fit.data.n_rows == data.n_train
+    assert fit.data.n == data.n_train - data.n_ties and rel < 1e-8, rel
+    return float(rel)
+
+
+def adam_summary(results: dict, *, tol: float = 1e-6, reached: float = 1e-4) -> dict:
+    """Over all families: is every fit certified, is every Adam run at or above its
+    optimum (to ``tol``), the runs, the smallest and median relative gap, the runs within
+    ``reached``, the families whose Lasso network predicts the test span better than
+    Adam's best run, and the kinks and reflection points of the certified networks."""
+    gaps = np.concatenate([r.gaps for r in results.values()])
+    kinks = [map_kinks(r, None, [-np.inf, np.inf]) for r in results.values()]
+    return {
+        "certified": all(r.certificate.certified for r in results.values()),
+        "below": all(bool(np.all(r.adam.objectives >= r.fit.objective * (1 - tol)))
+                     for r in results.values()),
+        "runs": int(gaps.size), "gap_min": float(gaps.min()),
+        "gap_median": float(np.median(gaps)), "reached": int(np.sum(gaps <= reached)),
+        "lasso_better": int(sum(r.lasso_test_mse < r.row()["Adam test MSE (best run)"]
+                                for r in results.values())),
+        "families": len(results),
+        "kinks": int(sum(k.size for k, _ in kinks)),
+        "mirrors": int(sum(m.size for _, m in kinks)),
+    }
+
+
+#: number formats of :func:`comparison_table`'s columns (``DataFrame.style.format``)
+COMPARISON_FORMATS = {
+    "β": "{:g}", "Lasso objective": "{:.6f}", "Adam best objective": "{:.6f}",
+    "gap min": "{:.2e}", "gap median": "{:.2e}", "Lasso test MSE": "{:.1f}",
+    "Adam test MSE (best run)": "{:.1f}", "Lasso s": "{:.3f}", "Adam s": "{:.1f}"}

@@ -110,3 +110,16 @@ def test_chapter_tables_and_figures_from_a_small_run():
     assert sum(ax.axison for ax in fig.axes) == 2
     ax = ts.plot_predictions(data, results)
     assert ax.get_ylabel() == ts.LABELS["nile"]
+    summary = ts.adam_summary(results)
+    assert summary["certified"] and summary["below"] and summary["runs"] == 4
+    assert summary["mirrors"] <= summary["kinks"] and summary["families"] == 2
+
+
+def test_chapter_checks_of_the_split_and_the_merging():
+    data = ts.prepare("nile")
+    numbers = ts.check_data(data)
+    assert numbers["values"] == 100 and numbers["ties"] == 12
+    assert numbers["train_to"] < numbers["test_from"]
+    assert ts.check_merging(data, lb.get_family("relu"), 0.1) < 1e-8
+    with pytest.raises(AssertionError):               # a slice is not the documented series
+        ts.check_data(ts.prepare("nile", n_values=40))
