@@ -166,6 +166,11 @@ class ResidualSums:
         j = np.asarray(j)
         return self.SQ[j + 1] - self.x[j] * self.RQ[j + 1]
 
+    def F_all(self) -> np.ndarray:
+        """``F(x_j)`` at every sorted point (contiguous slices: no gather)."""
+        n = self.x.size
+        return self.SQ[1:n + 1] - self.x * self.RQ[1:n + 1]
+
     def L_at(self, j) -> np.ndarray:
         """``L(x_j)`` for sorted indices ``j``."""
         j = np.asarray(j)
@@ -510,6 +515,15 @@ class AbsThreeLayerOracle(StructuredOracle):
         source = np.where(kind == 1, x[j], np.nan)
         return {"center": center, "offset": offset, "kind": kind.astype(np.int64), "source": source}
 
+    def form(self, keys) -> PWLForm:
+        """``||x − a| − c| = (a − c − x) + 2(x − a + c)_+ − 2(x − a)_+ + 2(x − a − c)_+`` (``c ≥ 0``)."""
+        p = self.params(keys)
+        a, c = p["center"], p["offset"]
+        k = a.size
+        t = np.stack([a - c, a, a + c], axis=1)
+        coef = np.tile(np.array([2.0, -2.0, 2.0]), (k, 1))
+        return PWLForm(a - c, -np.ones(k), t, coef, np.zeros((k, 0)), np.zeros((k, 0)))
+
     def labels(self, keys):
         keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))
         x = self.xs
@@ -589,15 +603,23 @@ class DeepNarrowOracle(StructuredOracle):
             ramp[:, relu] = np.maximum(X - xi[relu], 0.0)
         return ramp
 
+    def form(self, keys) -> PWLForm:
+        """``ramp(x_i, x_j, x) = (x − x_i)_+ − (x − x_j)_+`` (the last point: the ReLU, equal on the data)."""
+        keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))
+        x, k = self.xs, keys.shape[0]
+        t = np.stack([x[keys[:, 0]], x[keys[:, 1]]], axis=1)
+        coef = np.tile(np.array([1.0, -1.0]), (k, 1))
+        return PWLForm(np.zeros(k), np.zeros(k), t, coef, np.zeros((k, 0)), np.zeros((k, 0)))
+
     fast_maximum = True
 
     def maximum(self, sums):
-        F = sums.F_at(np.arange(self.data.n))
+        F = sums.F_all()
         return float(F.max() - F.min())
 
     def search(self, sums, k):
         n = self.data.n
-        F = sums.F_at(np.arange(n))
+        F = sums.F_all()
         if int(k) <= 1:         # the maximum only: the pair (argmax F, argmin F)
             a, b = int(np.argmax(F)), int(np.argmin(F))
             if a == b:
@@ -1234,8 +1256,11 @@ class _WorkingSet:
         self.oracle, self.yc, self.cache = oracle, yc, int(cache)
         self.w = np.ones(yc.size) if w is None else np.asarray(w, dtype=np.float64)
         self.wyc = self.w * yc
-        # columns with a piecewise-linear form: Gram entries from prefix sums, no column stored
-        self.pg = PrefixGram(oracle.xs, self.w, yc) if hasattr(oracle, "form") else None
+        # Large data and columns with a piecewise-linear form: Gram entries from prefix sums, no
+        # column stored.  Small data keep the evaluated columns (cached): their Gram is formed
+        # from the very numbers the certificate sees, which tiny-β problems need.
+        use_forms = hasattr(oracle, "form") and yc.size * 64 > self.cache
+        self.pg = PrefixGram(oracle.xs, self.w, yc) if use_forms else None
         self.chunk = int(chunk) if chunk is not None else max(1, int(chunk_entries) // max(1, yc.size))
         self.keys = np.empty((0, oracle.key_width), dtype=np.int64)
         self.means = np.empty(0)
