@@ -61,6 +61,14 @@ PAPER_CLAIMS: dict[str, tuple[str, str]] = {
                                                        "patterns with ≤ Π m_l switches"),
     "sign.linf": ("{prf:ref}`thm-switching`", "With K ≥ N − 1 switches the sign Lasso is the ℓ∞ "
                                               "(clipping) problem"),
+    "fig18.L4_network": ("paper, Fig. 18", "Fig. 18 (L = 4): the Lasso network the paper draws, "
+                                           "−2.5·(x − 2)₊ + 6.5·(x − 4)₊, is the four-layer optimum"),
+    "fig19.L4_network": ("paper, Fig. 19", "Fig. 19 (L = 4): the Lasso network the paper draws, "
+                                           "(3/2)·ramp(2, 4), bending at the mirror 4, is the "
+                                           "four-layer optimum"),
+    "fig2.seeded_not_optimal": ("paper, Fig. 2", "Fig. 2 (left): the authors' seeded network "
+                                                 "(3/2)·ramp(2, 4) is the optimum of the stated "
+                                                 "objective"),
     "landscape.polytope": ("Eq. {eq}`landscape-polytope`", "Fitted values are unique; the optimal "
                                                            "networks are the points of a polytope"),
 }
