@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["PathFrame", "beta_path", "beta_max", "beta_slider", "offline_html", "show"]
+__all__ = ["PathFrame", "beta_path", "beta_max", "beta_slider", "offline_html", "show",
+           "available", "plot_static", "show_slider"]
 
 # the book's matplotlib style (lassobook.plotting.STYLE), as plotly colours
 _RED, _BLUE, _BLACK, _GREEN = "#d62728", "#1f77b4", "#000000", "#2ca02c"
@@ -221,3 +222,50 @@ def show(fig, **kwargs):
     from IPython.display import HTML
 
     return HTML(offline_html(fig, **kwargs))
+
+
+def available() -> bool:
+    """Is plotly installed (the interactive figures need it; nothing else does)?"""
+    try:
+        import plotly  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def plot_static(data, paths: dict, grid, index: int, *, panel=(2.5, 2.6)):
+    """The frame ``index`` of every path as a matplotlib figure (one panel per path, at
+    most three): the same content as one step of :func:`beta_slider`."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import STYLE, plot_data
+
+    names = list(paths)
+    fig, axes = plt.subplots(1, len(names), figsize=(panel[0] * len(names), panel[1]),
+                             sharey=True, squeeze=False)
+    for ax, name in zip(axes[0], names):
+        fr = paths[name][index]
+        ax.plot(fr.knots, fr.knot_values, **STYLE["network"])
+        plot_data(data, ax)
+        ax.scatter(fr.kinks, np.interp(fr.kinks, fr.knots, fr.knot_values), **STYLE["kink"])
+        if fr.reflections.size:
+            ax.scatter(fr.reflections, np.interp(fr.reflections, fr.knots, fr.knot_values),
+                       **STYLE["mirror"])
+        ax.set_title(f"{name}: {fr.units} units")
+        ax.set_xlabel("x")
+    fig.tight_layout()
+    return fig
+
+
+def show_slider(data, paths: dict, grid, *, start: int | None = None):
+    """The slider of :func:`beta_slider` as offline HTML; without plotly, the figure at
+    β index ``start`` drawn with matplotlib (shown, returns None), so a page that uses
+    it executes either way."""
+    start = len(next(iter(paths.values()))) // 2 if start is None else int(start)
+    if available():
+        return show(beta_slider(data, paths, grid, start=start))
+    import matplotlib.pyplot as plt
+
+    plot_static(data, paths, grid, start)
+    plt.show()
+    return None

@@ -8,8 +8,9 @@ import pytest
 import lassobook as lb
 from lassobook.plotting import input_grid
 
-go = pytest.importorskip("plotly.graph_objects")
-from lassobook import interactive as ia  # noqa: E402
+from lassobook import interactive as ia
+
+needs_plotly = pytest.mark.skipif(not ia.available(), reason="plotly is not installed")
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +53,7 @@ def test_sparsest_vertex_has_the_same_objective(fig3):
     assert np.allclose(*on_data, atol=1e-6)
 
 
+@needs_plotly
 def test_slider_has_one_step_per_beta_and_shows_one_beta_at_a_time(fig3, paths):
     grid, betas, by_name = paths
     fig = ia.beta_slider(fig3, by_name, grid, start=2)
@@ -69,6 +71,7 @@ def test_slider_has_one_step_per_beta_and_shows_one_beta_at_a_time(fig3, paths):
         ia.beta_slider(fig3, {str(k): by_name["depth 2"] for k in range(4)}, grid)
 
 
+@needs_plotly
 def test_offline_html_inlines_plotly_and_loads_nothing(fig3, paths):
     grid, _, by_name = paths
     html = ia.offline_html(ia.beta_slider(fig3, by_name, grid))
@@ -78,3 +81,17 @@ def test_offline_html_inlines_plotly_and_loads_nothing(fig3, paths):
     assert "Plotly.newPlot" in html and 'id="lassobook-beta-path"' in html
     shown = ia.show(ia.beta_slider(fig3, by_name, grid))   # text/html only, no plotly MIME
     assert type(shown).__name__ == "HTML" and "Plotly.newPlot" in shown.data
+
+
+def test_without_plotly_the_page_still_draws_the_figure(fig3, paths, monkeypatch):
+    import sys
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    grid, _, by_name = paths
+    monkeypatch.setitem(sys.modules, "plotly", None)       # import plotly -> ImportError
+    assert not ia.available()
+    assert ia.show_slider(fig3, by_name, grid, start=1) is None
+    fig = ia.plot_static(fig3, by_name, grid, 1)
+    assert len(fig.axes) == 2 and fig.axes[0].get_title().startswith("depth 2: ")
