@@ -54,10 +54,20 @@ def _axes(ax):
     return ax
 
 
+#: At most this many training points are drawn (evenly spaced in x order); more add no ink.
+MAX_POINTS = 4000
+
+
 def plot_data(data, ax=None):
-    """Training points as red dots."""
+    """Training points as red dots (an evenly spaced subset of :data:`MAX_POINTS` for large data)."""
     ax = _axes(ax)
-    ax.scatter(data.x, data.y, **STYLE["data"])
+    style = dict(STYLE["data"])
+    x, y = data.x_sorted, data.y_sorted
+    if x.size > MAX_POINTS:
+        keep = np.linspace(0, x.size - 1, MAX_POINTS).round().astype(int)
+        x, y = x[keep], y[keep]
+        style.update(s=6, alpha=0.35, zorder=1, label=f"training data ({MAX_POINTS} of {data.n})")
+    ax.scatter(x, y, **style)
     return ax
 
 
