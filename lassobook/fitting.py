@@ -133,9 +133,15 @@ def dense_columns(family: Family, n: int) -> int:
         return (2 * n) ** (family.depth - 1) * (2 if family.reflections else 1)
     if name == "DeepSign":
         return int(family.dictionary_size(n))
-    if name == "NarrowChain":      # vertices: at most one per subset of kink equations
+    if name == "SymmetrizedReLU":  # per angle V1-V3 (V4 where the slopes agree), then hats
+        from .symmetrized_relu import slopes
+
+        a, c = slopes(family.angles(), family.norm)
+        pairs = n * (n - 1) // 2
+        return int(a.size * (n + 2 * pairs) + np.count_nonzero(a * c > 0) * pairs + math.comb(n, 3))
+    if name == "NarrowChain":      # a vertex pins one data point per layer, with slopes and signs
         layers = family.depth - 1
-        return math.comb(2 * n * layers + layers, layers) * 2 ** layers
+        return math.comb(n, layers) * 4 ** layers
     return n * n                    # pragma: no cover - a family without an estimate
 
 
@@ -163,7 +169,7 @@ def _oracle(family, data):
 def _choose(solver: str, family: Family, data: Dataset, budget: int, *, dense_only: bool) -> str:
     """The solver to run ("dense" or "structured"), or ProblemTooLarge before any work."""
     dense_bytes = dense_memory(family, data.n)
-    has_oracle = solver != "dense" and not dense_only and _oracle(family, data) is not None
+    has_oracle = _oracle(family, data) is not None
     if solver == "structured" and dense_only:
         raise ValueError("min_norm and a given dictionary need the dense solver (solver='dense' or 'auto')")
     if solver == "structured" and not has_oracle:
@@ -172,7 +178,7 @@ def _choose(solver: str, family: Family, data: Dataset, budget: int, *, dense_on
         raise ValueError(f"no structured solver for {family!r} (supported: {SUPPORTED}); "
                          f"use solver='dense' or 'auto'")
     if solver == "auto":      # the oracle's solver: exact, sparse (vertex) optima, memory ~ N
-        solver = "structured" if has_oracle else "dense"
+        solver = "structured" if has_oracle and not dense_only else "dense"
     need = dense_bytes if solver == "dense" else structured_memory(data.n)
     if need > budget:
         options = ("use fewer points or a family with a structured solver"
