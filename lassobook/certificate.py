@@ -1,4 +1,4 @@
-r"""Certificates of global optimality (NOTES §2).
+r"""Certificates of global optimality (the book's Definition ``def-certificate``).
 
 After rescaling, a unit of a network family adds ``c·g(x)`` at cost ``β|c|``
 with ``g`` in a continuous family ``G``.  A Lasso solution whose residual

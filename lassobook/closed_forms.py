@@ -1,6 +1,6 @@
 r"""Closed-form routes to the global optimum, for comparison with the Lasso.
 
-Two-layer threshold networks (NOTES §3): the dictionary ``1[x ≥ x_j]`` plus the
+Two-layer threshold networks (the paper's two-layer theorem): the dictionary ``1[x ≥ x_j]`` plus the
 free bias spans every vector on the sorted data, a coefficient is a jump, so the
 Lasso is 1-D total-variation denoising
 

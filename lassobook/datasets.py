@@ -197,7 +197,8 @@ def _merge_repeats(xs, ys, ws):
     return xs[starts].copy(), ybar, W, offset
 
 
-#: The datasets of the paper's figures whose data is known exactly (NOTES §8).
+#: The datasets of the paper's figures whose data is known exactly (from the authors'
+#: notebooks in their repository pilancilab/1d-convex-nn).
 PAPER_DATASETS: dict[str, tuple[list[float], list[float]]] = {
     "fig2_left": ([0, 2, 6, 7], [0, 0, 3, 3]),
     "fig2_right": ([-1, 2, 6, 7], [0, 0, 3, 3]),

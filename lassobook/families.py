@@ -107,7 +107,7 @@ class Family(ABC):
 
 
 class TwoLayer(Family):
-    """Two-layer networks ``f(x) = Σ_k α_k σ(w_k x + b_k) + ξ`` (NOTES §3).
+    """Two-layer networks ``f(x) = Σ_k α_k σ(w_k x + b_k) + ξ`` (the paper's two-layer theorem).
 
     Homogeneous σ (ReLU, leaky ReLU, absolute value): penalty
     ``(β/2) Σ (w_k² + α_k²)``; unit shapes ``σ(o (x − a))`` with orientation
@@ -134,7 +134,7 @@ class TwoLayer(Family):
 
     @property
     def orientations(self) -> tuple[int, ...]:
-        """Orientations in the paper's dictionary (NOTES §3 table)."""
+        """Orientations in the paper's dictionary (the paper's two-layer dictionaries)."""
         return (1, -1) if self.activation in ("relu", "leaky_relu") else (1,)
 
     @property
@@ -251,7 +251,14 @@ def get_family(activation, depth: int | None = None, architecture: str | None = 
             activation, depth = layers[0], len(layers) + 1
         else:
             return _narrow_chain(layers, architecture, rho)
+    if activation == "symmetrized_relu":   # one architecture, not a general activation
+        return _symmetrized_relu(depth, architecture, widths)
     depth = 2 if depth is None else depth
+    if activation not in ACTIVATIONS:
+        try:
+            check_activation(activation)
+        except ValueError as exc:
+            raise ValueError(f"{exc}; or symmetrized_relu (depth 3)") from None
     check_activation(activation, rho if activation == "leaky_relu" else None)
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
         raise ValueError(f"depth must be an integer >= 2, got {depth!r}")
@@ -288,10 +295,26 @@ def get_family(activation, depth: int | None = None, architecture: str | None = 
                  + ", relu (depth 3 and 4, parallel deep narrow)"
                  + ", leaky_relu (depth 3 and 4, parallel narrow chains)"
                  + ", mixed relu/leaky_relu/abs chains (depth 3 and 4)"
-                 + ", sign and threshold (any depth >= 3, rectangular or tree, with widths)")
+                 + ", sign and threshold (any depth >= 3, rectangular or tree, with widths)"
+                 + ", symmetrized_relu (depth 3, parallel)")
     raise ValueError(
         f"{activation} networks of depth {depth} are not supported yet; supported: {supported}"
     )
+
+
+def _symmetrized_relu(depth, architecture, widths) -> Family:
+    """:class:`lassobook.symmetrized_relu.SymmetrizedReLU`: depth 3 (the default), parallel."""
+    if depth is not None and (isinstance(depth, bool) or depth != 3):
+        raise ValueError(f"symmetrized_relu networks have depth 3 (a CReLU layer feeding a ReLU), "
+                         f"got depth {depth!r}")
+    if architecture not in (None, "parallel"):
+        raise ValueError(f"symmetrized ReLU networks are parallel only, got architecture {architecture!r}")
+    if widths is not None:
+        raise ValueError("widths apply to sign and threshold networks of depth >= 3 only, "
+                         "not to symmetrized_relu networks")
+    from .symmetrized_relu import SymmetrizedReLU
+
+    return SymmetrizedReLU()
 
 
 def _narrow_chain(layers: tuple, architecture, rho: float) -> Family:

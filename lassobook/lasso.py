@@ -1,4 +1,4 @@
-r"""The Lasso that is equivalent to training the network (NOTES §2).
+r"""The Lasso that is equivalent to training the network (the paper's main theorem).
 
 .. math::
 
@@ -324,7 +324,7 @@ class LassoFit:
         return out
 
     def network(self):
-        """The reconstructed torch network: one unit per selected column (NOTES §2)."""
+        """The reconstructed torch network: one unit per selected column."""
         if self._network is None:
             s = self.support
             self._network = self.family.reconstruct(

@@ -6,7 +6,7 @@ module: the objective of copy ``k`` depends only on copy ``k``'s parameters, and
 Adam's update is elementwise, so a batch of copies behaves exactly like separate
 runs.  A reconstructed network has ``n_models = 1``.
 
-The training problem of NOTES §2 is
+The training problem (the paper's, with weight decay β) is
 
 .. math:: \\min_\\theta \\tfrac12 \\|f(X;\\theta) - y\\|^2 + R(\\theta),
 
@@ -94,7 +94,7 @@ class ParallelNetwork(nn.Module):
 
 
 class TwoLayerNet(ParallelNetwork):
-    """``f(x) = Σ_k α_k [s_k] σ(w_k x + b_k) + ξ`` (NOTES §3).
+    """``f(x) = Σ_k α_k [s_k] σ(w_k x + b_k) + ξ`` (two-layer networks).
 
     Parameters ``w, b, alpha`` (and ``amplitude`` ``s`` for sign/threshold) have
     shape (n_models, width); ``xi`` has shape (n_models,).

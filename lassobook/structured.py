@@ -35,7 +35,7 @@ columns.
    and is accepted only if it passes the optimality conditions to rounding,
    with Clarabel and a polishing step as the fallback);
 3. ask the oracle for ``max_k |A_kᵀλ|`` over the **full** dictionary; stop when it
-   is at most ``β(1 + tol)`` — the dual certificate of the full Lasso (NOTES §2);
+   is at most ``β(1 + tol)`` — the dual certificate of the full Lasso;
    otherwise add the most violated columns and repeat.
 
 It returns a :class:`StructuredFit`, a :class:`~lassobook.lasso.LassoFit` whose
@@ -282,7 +282,7 @@ def _peaks(values: np.ndarray) -> np.ndarray:
 
 
 class TwoLayerOracle(StructuredOracle):
-    """Two-layer families (NOTES §3): columns ``σ(o (x − x_j))``, keys ``(o_index, j)``.
+    """Two-layer families: columns ``σ(o (x − x_j))``, keys ``(o_index, j)``.
 
     ``o_index`` indexes :attr:`TwoLayer.orientations` (``(1, −1)`` for ReLU and
     leaky ReLU, ``(1,)`` otherwise).  Correlations, with ``F, L`` of :class:`ResidualSums`:
@@ -404,7 +404,7 @@ class TwoLayerOracle(StructuredOracle):
 
 
 class AbsThreeLayerOracle(StructuredOracle):
-    r"""Three-layer absolute value (NOTES §5): ``g_{a,c} = ||x − a| − c|``, keys ``(kind, i, j)``.
+    r"""Three-layer absolute value: ``g_{a,c} = ||x − a| − c|``, keys ``(kind, i, j)``.
 
     * kind 0, ``(0, j, j)``: ``|x − x_j|``;
     * kind 1, ``(1, i, j)``, ``i ≠ j``: reflection, ``a = x_i``, ``c = |x_j − x_i|``
@@ -539,7 +539,7 @@ class AbsThreeLayerOracle(StructuredOracle):
 
 
 class DeepNarrowOracle(StructuredOracle):
-    r"""Deep narrow ReLU chains, ``L = 3`` and ``4`` (NOTES §4): capped ramps, keys ``(i, j)``, ``i < j``.
+    r"""Deep narrow ReLU chains, ``L = 3`` and ``4``: capped ramps, keys ``(i, j)``, ``i < j``.
 
     Column ``(i, j)`` is ``ramp(x_i, x_j, x) = (x − x_i)_+ − (x − x_j)_+`` (for
     ``j = N − 1`` the uncapped ReLU ``(x − x_i)_+``, equal on the data), written as
@@ -685,7 +685,7 @@ def _suffix_arg(F: np.ndarray, better) -> np.ndarray:
 
 
 class SwitchingOracle(StructuredOracle):
-    r"""Sign and threshold networks of depth ``L ≥ 3`` (NOTES §6): ±1 patterns with ``≤ K`` switches.
+    r"""Sign and threshold networks of depth ``L ≥ 3``: ±1 patterns with ``≤ K`` switches.
 
     Keys are the gap indices of the switches (a switch after sorted point ``g``),
     padded with ``N − 1``, width ``min(K, N − 1)``.  ``λᵀg`` is an alternating sum
