@@ -405,6 +405,8 @@ def plot_predictions(data: ARData, results: dict, ax=None):
         _, ax = plt.subplots(figsize=(7.5, 3.6))
     from matplotlib.ticker import MaxNLocator
 
+    from . import plotting  # noqa: F401  (the book's figure style)
+
     ax.plot(data.t_test, data.y_test * data.scale, "o-", color="black", ms=3,
             lw=0.8, label="observed")
     colours = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown"]
