@@ -94,7 +94,7 @@ def plot_fit(fit, ax=None, *, kinks: bool = True, title: str | None = None, lege
     if title:
         ax.set_title(title)
     if legend:
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(loc="best")
     ax.set_xlabel("x")
     return ax
 
@@ -137,14 +137,14 @@ def plot_gaps(gaps, ax=None, *, tol: float = 1e-6, title: str | None = None):
     ax.hist(shown, bins=bins, **STYLE["hist"])
     ax.set_xscale("log")
     ax.axvline(tol, color="black", ls=":", lw=1)
-    ax.set_xlabel("(Adam objective − Lasso optimum) / Lasso optimum")
+    ax.set_xlabel("relative gap to the optimum")
     ax.set_ylabel("runs")
     if title:
         ax.set_title(title)
     return ax
 
 
-def plot_feature_panels(dictionary, columns, *, ncols: int = 4, panel=(3.0, 2.0)):
+def plot_feature_panels(dictionary, columns, *, ncols: int = 3, panel=(2.5, 2.0)):
     """One small panel per column: the feature, the training inputs (red ticks on the
     axis) and the feature's kinks coloured by class (:data:`KINK_COLOURS`: data point,
     midpoint, reflection ``2x_i − x_j``, second-order mirror); the grid covers every kink.
@@ -173,8 +173,7 @@ def plot_feature_panels(dictionary, columns, *, ncols: int = 4, panel=(3.0, 2.0)
             label = None if name in seen else name
             seen.add(name)
             ax.axvline(point, color=KINK_COLOURS[name], lw=1.0, ls="--", label=label)
-        ax.set_title(dictionary.labels[k], fontsize=7)
-        ax.tick_params(labelsize=6)
-    fig.legend(loc="lower center", ncol=len(seen), fontsize=8, frameon=False)
+        ax.set_title(dictionary.labels[k])
+    fig.legend(loc="lower center", ncol=len(seen), frameon=False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
