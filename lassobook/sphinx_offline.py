@@ -1,4 +1,5 @@
-"""A small Sphinx extension for the offline book: drop the Thebe (live code) scripts.
+"""A small Sphinx extension for the offline book: drop the Thebe (live code) scripts, add the
+book's stylesheet (``lassobook/static/lassobook.css``: code cells fit their box at 88 characters).
 
 Jupyter Book 1.x always loads sphinx-thebe, which adds its configuration script
 to every page twice (a ``SyntaxError`` in the browser console) and points at a
@@ -8,6 +9,11 @@ under ``sphinx.extra_extensions``.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+
+#: The book's own static files (shipped with the package).
+STATIC = Path(__file__).with_name("static")
 
 
 def _is_thebe(script) -> bool:
@@ -22,6 +28,12 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
         context["script_files"] = [s for s in scripts if not _is_thebe(s)]
 
 
+def _add_static(app, config):
+    config.html_static_path.append(str(STATIC))
+
+
 def setup(app):
+    app.connect("config-inited", _add_static)
+    app.add_css_file("lassobook.css")
     app.connect("html-page-context", _drop_thebe, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
