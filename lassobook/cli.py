@@ -154,11 +154,13 @@ examples:
       --architecture tree --widths 2 2
   lassobook fit data.csv --x t --y level --weight w --activation relu --beta 0.1 \\
       --max-memory 4GB --out out       # sample weights; repeated t values are merged exactly
+  lassobook fit data.csv --x x --y y --activation symmetrized_relu --depth 3 --beta 0.1 --out out
 
 Families: relu, leaky_relu, abs, threshold, sign at depth 2; relu, leaky_relu
 and abs at depth 3 and 4 (narrow chains); chains mixing them, one activation per
 hidden layer (--activation relu,abs is depth 3); sign and threshold at any depth
-(rectangular or tree, --widths). Another combination is an error, exit code 2.
+(rectangular or tree, --widths); symmetrized_relu at depth 3 (a concatenated-ReLU
+layer feeding a ReLU, max-norm penalty). Another combination is an error, exit code 2.
 Writes DIR/fit.json (objective, certified, max_dual_violation, neurons with
 their kinks and coefficients, ...) and DIR/fit.png (data, network, kinks), under
 a temporary name renamed into place. Exit 2 (one line, before any work): bad
@@ -383,7 +385,7 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--y", required=True, metavar="COL", help="target column")
     p.add_argument("--activation", required=True, metavar="NAME",
                    help="relu, leaky_relu, abs, threshold or sign; or one per hidden layer, "
-                        "comma-separated (relu,abs)")
+                        "comma-separated (relu,abs); or symmetrized_relu (depth 3)")
     p.add_argument("--depth", type=int, default=None, metavar="L",
                    help="number of layers (default 2, or one more than the activations listed)")
     p.add_argument("--architecture", default=None, metavar="NAME",

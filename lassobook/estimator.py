@@ -68,7 +68,8 @@ class ConvexNet1D(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    activation : {"relu", "leaky_relu", "abs", "threshold", "sign"}, default="relu"
+    activation : {"relu", "leaky_relu", "abs", "threshold", "sign", "symmetrized_relu"}, default="relu"
+        "symmetrized_relu" (:class:`lassobook.symmetrized_relu.SymmetrizedReLU`) needs depth=3.
     depth : int, default=2
         Number of layers (see :func:`lassobook.families.get_family` for what is supported).
     architecture : str or None, default=None

@@ -126,7 +126,7 @@ from .networks import DTYPE, ParallelNetwork
 
 __all__ = ["SymmetrizedReLU", "SymReLUNet", "symrelu_shape", "slopes", "continuous_search",
            "reflection_columns", "angle_sweep", "SPECIAL_ANGLES", "KINDS", "NORMS", "HAT_EXAMPLE",
-           "REFLECTION_EXAMPLE"]
+           "REFLECTION_EXAMPLE", "attack", "units_table", "plot_units"]
 
 #: Penalty norms of the pair ``(a, c)``.
 NORMS = ("max", "l2")
@@ -305,7 +305,7 @@ class SymmetrizedReLU(Family):
         circle, ``t₂`` uniform on ``[−2·span, 2·span]``); and a grid: ``t₁`` over
         ``q`` of the :func:`breakpoint_candidates`, ``θ`` over ``q`` uniform angles
         plus the eight special ones, ``t₂`` over ``±`` ``q`` distances from those
-        points to the data, ``q ≈ (2·resolution)^{1/3}·2``.  About 2×10⁵ shapes at
+        points to the data, ``q ≈ (2·resolution)^{1/3}·2``.  About 8×10⁴ shapes at
         the default resolution.
         """
         x = data.x_sorted
@@ -537,3 +537,52 @@ def continuous_search(fit, *, n_random: int = 100_000, n_starts: int = 16, sweep
     dict_max = float(np.abs(lam @ fit.dictionary.matrix).max())
     return {"max_dual": best_val, "ratio": best_val / beta, "dictionary_ratio": dict_max / beta,
             "worst": {"t1": float(best[0]), "theta": float(best[1]), "t2": float(best[2])}}
+
+
+# ---------------------------------------------------------------------- the book page
+def attack(fit, *, n_random: int = 40_000, sweeps: int = 4) -> dict:
+    """One row of the book's table: ``fit`` attacked without trusting its dictionary — the
+    sampled certificate, :func:`angle_sweep` and :func:`continuous_search` — and the
+    relative gap between the rebuilt network's objective and the Lasso optimum."""
+    from .certificate import certify
+
+    cert = certify(fit, sampled=True)
+    sweep, search = angle_sweep(fit), continuous_search(fit, n_random=n_random, sweeps=sweeps)
+    gap = abs(fit.network_objective() - fit.objective) / fit.objective
+    return {"N": fit.data.n, "β": fit.beta, "certified": bool(cert.certified),
+            "sampled ratio": cert.ratio, "angle sweep ratio": sweep["ratio"],
+            "search ratio": search["ratio"], "network vs Lasso gap": gap}
+
+
+def units_table(fit):
+    """The units of ``fit``: coefficient, feature, normalized inner slopes ``(â, ĉ)``, kinks."""
+    import pandas as pd
+
+    rows = []
+    for rec in fit.neurons():
+        a, c = (float(v) for v in slopes(float(rec["params"]["theta"]), fit.family.norm))
+        rows.append({"coefficient z": rec["coefficient"], "feature": rec["label"], "â": a,
+                     "ĉ": c, "kinks": ", ".join(f"{k:.4g}" for k in rec["kinks"])})
+    return pd.DataFrame(rows)
+
+
+def plot_units(fits, *, figsize=(7.5, 3.2)):
+    """Fits side by side (at most 3): data, network, kinks, each unit dotted (shifted by the
+    output bias) and, dashed green, kinks at a reflection ``2x_i − x_j`` inside the data."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import STYLE, input_grid, plot_fit
+
+    fig, axes = plt.subplots(1, len(fits), figsize=figsize, squeeze=False)
+    for ax, fit in zip(axes[0], fits):
+        plot_fit(fit, ax, legend=False)
+        grid, x = input_grid(fit.data.x), fit.data.x_sorted
+        for rec in fit.neurons():
+            unit = rec["coefficient"] * fit.family.shape(grid, **rec["params"])
+            ax.plot(grid, unit + fit.solution.xi, lw=1, ls=":", color="0.35")
+            kinks = np.asarray(rec["kinks"], dtype=np.float64)
+            for k, kind in zip(kinks, classify_kinks(kinks, x)):
+                if kind == "reflection" and x[0] < k < x[-1]:
+                    ax.axvline(k, color=STYLE["mirror"]["color"], ls="--", lw=1.2)
+    fig.tight_layout()
+    return fig

@@ -202,3 +202,55 @@ def test_bad_arguments_are_named():
         SymmetrizedReLU("l1")
     with pytest.raises(ValueError, match="extra_angles"):
         SymmetrizedReLU(extra_angles=-1)
+    with pytest.raises(ValueError, match="symmetrized_relu networks have depth 3"):
+        lb.get_family("symmetrized_relu", 4)
+    with pytest.raises(ValueError, match="parallel only"):
+        lb.get_family("symmetrized_relu", 3, "tree")
+    with pytest.raises(ValueError, match=r"unknown activation 'tanh'.*symmetrized_relu"):
+        lb.get_family("tanh")
+    with pytest.raises(ValueError, match=r"supported: .*symmetrized_relu \(depth 3"):
+        lb.get_family("relu", 7)
+
+
+# ---------------------------------------------------------------------- wiring
+def test_get_family_and_raw_size():
+    from lassobook.fitting import dense_columns
+
+    fam = lb.get_family("symmetrized_relu", depth=3)
+    assert isinstance(fam, SymmetrizedReLU) and fam.norm == "max" and fam.complete
+    assert isinstance(lb.get_family("symmetrized_relu"), SymmetrizedReLU)   # depth 3 by default
+    assert (fam.activation, fam.depth, fam.degree) == ("symmetrized_relu", 3, 1)
+    for f in (fam, SymmetrizedReLU("l2"), SymmetrizedReLU("l2", extra_angles=64)):
+        for n in (3, 5, 8):
+            params, _ = f.raw_dictionary(lb.random_dataset(n, 0))
+            assert dense_columns(f, n) == params["t1"].size
+
+
+def test_cli_fit_writes_a_certified_fit(tmp_path):
+    import json
+
+    from lassobook.cli import main
+
+    data = tmp_path / "d.csv"
+    data.write_text("x,y\n0,0\n2,0\n6,3\n7,3\n9,1\n12,2\n")
+    out = tmp_path / "out"
+    assert main(["fit", str(data), "--x", "x", "--y", "y", "--activation", "symmetrized_relu",
+                 "--depth", "3", "--beta", "0.1", "--out", str(out)]) == 0
+    record = json.loads((out / "fit.json").read_text())
+    assert record["certified"] is True
+    assert (record["activation"], record["depth"]) == ("symmetrized_relu", 3)
+    assert np.isclose(record["objective"], record["network_objective"], rtol=1e-6)
+    assert (out / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_convexnet1d_fit_predict():
+    from lassobook.estimator import ConvexNet1D
+
+    x = np.array([0.0, 2.0, 6.0, 7.0, 9.0, 12.0])
+    y = np.array([0.0, 0.0, 3.0, 3.0, 1.0, 2.0])
+    est = ConvexNet1D(activation="symmetrized_relu", depth=3, beta=0.1).fit(x[:, None], y)
+    assert est.certificate_.certified
+    fit = lb.fit(x, y, family=FAM, beta=0.1, solver="dense")
+    assert np.isclose(est.objective_, fit.objective, rtol=1e-7)
+    grid = np.linspace(-1, 13, 57)
+    assert np.allclose(est.predict(grid[:, None]), est.to_torch().predict(grid), atol=1e-8)

@@ -22,6 +22,7 @@ FAMILIES = [
     ("relu", 3, None, None), ("relu", 4, None, None), ("abs", 3, None, None),
     ("sign", 3, "rectangular", (2,)), ("threshold", 4, "tree", (2, 2)),
     ("leaky_relu", 3, None, None), ("relu,abs", None, None, None),
+    ("symmetrized_relu", 3, None, None),
 ]
 IDS = [f"{a}-{d}-{arch}" for a, d, arch, _ in FAMILIES]
 
