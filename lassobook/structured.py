@@ -1456,6 +1456,8 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
                                               initial=initial, max_iter=max_iter, prune=prune,
                                               time_limit=time_limit, verbose=verbose, t0=t0)
     # back to the caller's units: every factor is a power of two, so this is exact
+    for record in history:     # the restricted objectives, in the caller's units
+        record["objective"] = math.ldexp(record["objective"], pw + 2 * py)
     oracle = structured_oracle(family, data)
     keys, means = W.keys, W.means
     raw = W.raw

@@ -379,3 +379,12 @@ def test_small_beta_at_large_n_certifies_at_a_tight_tolerance():
     assert cert.max_dual_violation <= 1e-9 and cert.n_shapes == 2 * data.n
     assert all(h["method"] == "active-set" for h in sf.history)
     assert sf.duality_gap(cert) <= 1e-9 * sf.objective
+
+
+def test_history_objectives_are_in_the_callers_units():
+    """The restricted objectives of the history are the fit's own units (not the rescaled ones)."""
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.uniform(0, 10, 500))
+    fit = fit_structured(x, 1000 * np.sin(x), family=lb.get_family("relu"), beta=50.0)
+    assert fit.history[-1]["objective"] == pytest.approx(fit.objective, rel=1e-9)
+    assert all(h["objective"] >= fit.objective * (1 - 1e-9) for h in fit.history)
