@@ -3,7 +3,8 @@
 Prose lines are the non-empty lines outside code cells (front matter, directive
 fences and MyST comments excluded); code lines are the non-empty lines inside
 ``{code-cell}`` blocks (cell options such as ``:tags:`` excluded).  Folded cells
-(``hide-input``) are counted separately: a reader sees them only on request.
+(``hide-input``) are counted separately: a reader sees them only on request; the
+``parameters`` cells are removed from the rendered page (the page's note names them).
 Target (issue 14): prose:code ≥ 2:1 per chapter.
 
     python benchmarks/prose_code.py            # table + benchmarks/results/prose_code.json
@@ -35,7 +36,9 @@ def count(path: Path) -> dict:
             if stripped.startswith("```"):
                 in_code = False
             elif re.match(r"^:[\w-]+:", stripped) or stripped.startswith(":  "):
-                hidden = hidden or "hide-input" in stripped or "remove-input" in stripped
+                # folded cells, and parameters cells (the build removes them from the page)
+                hidden = hidden or any(t in stripped for t in ("hide-input", "remove-input",
+                                                              "remove-cell", "parameters"))
             elif stripped:
                 if hidden:
                     folded += 1
