@@ -32,7 +32,8 @@ import numpy as np
 from .dictionaries import evaluate_shapes
 
 __all__ = ["Certificate", "certify", "dual_correlations", "dual_objective", "finish",
-           "DUAL_TOL", "GAP_TOL", "NETWORK_TOL", "exact_maximum", "sampled_maximum"]
+           "DUAL_TOL", "GAP_TOL", "NETWORK_TOL", "exact_maximum", "sampled_maximum", "beta_max",
+           "interpolation_limit"]
 
 
 #: Relative tolerances of a certificate (documented in README and the module docstring).
@@ -175,15 +176,32 @@ def finish(cert: Certificate, fit, *, gap_tol: float = GAP_TOL,
     return cert
 
 
+def beta_max(family, data, *, sampled: bool = True) -> float | None:
+    """``β_max = max_g |g(X)ᵀ w (y − ȳ)|`` over the continuous family: for ``β ≥ β_max`` the
+    constant network is optimal.  Exact where the family has an oracle; otherwise sampled
+    (or ``None`` with ``sampled=False``)."""
+    y, w = data.y, data.w
+    lam0 = w * (y - float(w @ y) / float(w.sum()))
+    found = exact_maximum(family, data, lam0)
+    if found is None and sampled:
+        found = sampled_maximum(family, data, lam0)
+    return None if found is None else found[0]
+
+
+def interpolation_limit(beta: float, beta_max: float | None) -> str | None:
+    """The plain sentence for a β below 1e-6·β_max (the interpolation limit), else ``None``."""
+    if beta_max is None or not beta < 1e-6 * beta_max:
+        return None
+    return (f"β = {beta:.3g} is {beta / beta_max:.1e} of β_max = {beta_max:.3g}: the problem is at "
+            f"the interpolation limit; its limit as β → 0 is the minimum-ℓ1 interpolant "
+            f"(lassobook.landscape.min_l1_interpolation)")
+
+
 def _diagnosis(cert: Certificate, fit) -> str:
     """One sentence on why a fit is not certified (and what to do)."""
     if not cert.dual_ok:
-        beta_max = fit.beta_max() if hasattr(fit, "beta_max") else None
-        if beta_max is not None and fit.beta < 1e-6 * beta_max:
-            return (f"β = {fit.beta:.3g} is {fit.beta / beta_max:.1e} of β_max = {beta_max:.3g}: the "
-                    f"problem is at the interpolation limit; its limit as β → 0 is the minimum-ℓ1 "
-                    f"interpolant (lassobook.landscape.min_l1_interpolation)")
-        return "a unit outside the dictionary improves the fit (the dual check failed)"
+        limit = interpolation_limit(fit.beta, beta_max(fit.family, fit.data))
+        return limit or "a unit outside the dictionary improves the fit (the dual check failed)"
     if not cert.gap_ok:
         return "the solution is not optimal to the stated tolerance (duality gap too large)"
     return "the rebuilt network's objective differs from the Lasso objective"

@@ -236,25 +236,15 @@ def fit(x, y=None, *, family, beta, solver: str = "auto", sample_weight=None,
         try:
             result = fit_structured(data, family=fam, beta=beta)
         except SolverError as exc:
-            raise SolverError(_interpolation_limit(fam, data, beta) or str(exc)) from None
+            from .certificate import beta_max, interpolation_limit
+
+            limit = interpolation_limit(beta, beta_max(fam, data, sampled=False))
+            raise SolverError(limit or str(exc)) from None
     else:
         result = fit_dense(data, family=fam, beta=beta, min_norm=min_norm, dictionary=dictionary)
     for check in CHECKS:
         check(result, given_dictionary=dictionary is not None)
     return result
-
-
-def _interpolation_limit(family, data, beta) -> str | None:
-    """The plain message for a β so small that the problem is interpolation (else None)."""
-    from .certificate import exact_maximum
-
-    y, w = data.y, data.w
-    found = exact_maximum(family, data, w * (y - float(w @ y) / float(w.sum())))
-    if found is None or not beta < 1e-6 * found[0]:
-        return None
-    return (f"beta = {beta:.3g} is {beta / found[0]:.1e} of beta_max = {found[0]:.3g}: the problem is "
-            f"at the interpolation limit, where no solver reaches a certified optimum; its limit as "
-            f"beta -> 0 is the minimum-l1 interpolant (lassobook.landscape.min_l1_interpolation)")
 
 
 #: The public name of :func:`fit` (``lassobook.fit_lasso``).

@@ -340,12 +340,9 @@ class LassoFit:
     def beta_max(self) -> float:
         """``β_max = max_g |g(X)ᵀ w (y − ȳ)|`` over the continuous family: for ``β ≥ β_max``
         the constant network is optimal (exact where the family has an oracle, else sampled)."""
-        from .certificate import exact_maximum, sampled_maximum
+        from .certificate import beta_max
 
-        y, w = self.data.y, self.data.w
-        lam0 = w * (y - float(w @ y) / float(w.sum()))
-        found = exact_maximum(self.family, self.data, lam0)
-        return (found or sampled_maximum(self.family, self.data, lam0))[0]
+        return beta_max(self.family, self.data)
 
     def certificate(self, **kwargs):
         """The certificate of global optimality (:func:`lassobook.certificate.certify`).

@@ -1447,7 +1447,7 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
         raise ValueError(f"prune must be a number in [0, 1), got {prune!r}")
     if time_limit is not None and not time_limit > 0:
         raise ValueError(f"time_limit must be positive seconds or None, got {time_limit!r}")
-    structured_oracle(family, data)               # a family without an oracle: ValueError now
+    oracle = structured_oracle(family, data)      # a family without an oracle: ValueError now
     scaled, (px, py, pw) = _standardized(data, family.degree)
     d = family.degree
     beta_s = math.ldexp(beta, -(pw + py + d * px))
@@ -1458,7 +1458,6 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
     # back to the caller's units: every factor is a power of two, so this is exact
     for record in history:     # the restricted objectives, in the caller's units
         record["objective"] = math.ldexp(record["objective"], pw + 2 * py)
-    oracle = structured_oracle(family, data)
     keys, means = W.keys, W.means
     raw = W.raw
     if data.n * len(W) > W.cache:   # large: return the solution's columns only (memory ~ N·support)
