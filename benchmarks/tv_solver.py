@@ -1,4 +1,4 @@
-"""Benchmark: exact TV denoising (lassobook.tv) against cvxpy + Clarabel.
+"""Benchmark: exact TV denoising (lassobook.solvers.tv) against cvxpy + Clarabel.
 
 For each N, y ~ N(0, 1) (seeded) and lam = 1.0; our solver is timed as the
 best of 3 warm runs (its numba kernel already compiled), cvxpy (problem
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lassobook.tv import tv_denoise, tv_objective
+from lassobook.solvers.tv import tv_denoise, tv_objective
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -51,7 +51,7 @@ CVXPY_TIME_LIMIT = 60.0  # seconds; larger N are skipped once exceeded
 FIRST_CALL = """
 import json, time
 t0 = time.perf_counter()
-from lassobook.tv import tv_denoise
+from lassobook.solvers.tv import tv_denoise
 t1 = time.perf_counter()
 tv_denoise([0.0, 1.0, 0.5], 0.1)
 t2 = time.perf_counter()
@@ -60,7 +60,7 @@ print(json.dumps({"import_s": t1 - t0, "first_call_s": t2 - t1}))
 
 
 def time_numba_first_call() -> dict:
-    """Import and first-call times of lassobook.tv: compiling, then cached."""
+    """Import and first-call times of lassobook.solvers.tv: compiling, then cached."""
     with tempfile.TemporaryDirectory() as cache_dir:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
         runs = [
@@ -228,7 +228,7 @@ def main(argv=None):
     print_table(rows, ramp_rows)
     print(
         "\nnumba kernel, fresh process: first call {numba_compile_s:.2f} s (compiling), "
-        "{numba_cached_first_call_s:.2f} s (from cache); import lassobook.tv "
+        "{numba_cached_first_call_s:.2f} s (from cache); import lassobook.solvers.tv "
         "{tv_import_s:.2f} s / {tv_cached_import_s:.2f} s".format(**numba_times)
     )
 

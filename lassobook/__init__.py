@@ -28,7 +28,7 @@ _EXPORTS = {
     "solve_lasso": "lasso", "fit_dense": "lasso",
     "fit": "fitting", "fit_lasso": "fitting", "ProblemTooLarge": "fitting",
     "train_adam": "training", "AdamRuns": "training",
-    "tv_denoise": "tv",
+    "tv_denoise": "solvers.tv",
     "ConvexNet1D": "estimator",
     "fit_structured": "structured",
 }

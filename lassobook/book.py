@@ -930,7 +930,7 @@ def _write_claims_page(staging: Path, executed: dict[str, Path], profile: str | 
     page = staging / BOOK_DIR / "claims.md"
     if not page.is_file():
         return
-    from .claims import claims_table, collect_claims, glance_table
+    from .paper.claims import claims_table, collect_claims, glance_table
 
     records = collect_claims({name: read_notebook(path) for name, path in executed.items()})
     text = page.read_text()

@@ -8,7 +8,7 @@ Lasso is 1-D total-variation denoising
 
 Two-layer sign networks: ``sign(x − x_j) = 2·1[x ≥ x_j] − 1``, so a coefficient
 is half a jump and the weight is ``β/2``.  Both are solved exactly in O(N) by
-:func:`lassobook.tv.tv_denoise`.
+:func:`lassobook.solvers.tv.tv_denoise`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 
 from .datasets import as_dataset
 from .lasso import check_beta
-from .tv import tv_denoise, tv_objective
+from .solvers.tv import tv_denoise, tv_objective
 
 __all__ = ["TV_WEIGHT", "tv_network_fit"]
 

@@ -72,7 +72,7 @@ See Also
 --------
 lassobook.lasso.fit_dense : the dense reference (cvxpy + Clarabel on the full dictionary).
 lassobook.certificate.certify : the sampled certificate over the continuous family.
-lassobook.tv.tv_denoise : the exact ``O(N)`` route for two-layer threshold and sign.
+lassobook.solvers.tv.tv_denoise : the exact ``O(N)`` route for two-layer threshold and sign.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ from .datasets import Dataset, as_dataset
 from .dictionaries import Dictionary, evaluate_shapes
 from .gram import PrefixGram, PWLForm
 from .lasso import LassoFit, LassoSolution, SolverError, _sparsify, check_beta, lasso_objective
-from .tv import _njit_cached  # numba.njit(cache=True), uncached with a warning if no cache dir is writable
+from .solvers.tv import _njit_cached  # numba.njit(cache=True), uncached with a warning if no cache dir is writable
 
 __all__ = [
     "ResidualSums", "StructuredOracle", "TwoLayerOracle", "AbsThreeLayerOracle",
@@ -1088,7 +1088,7 @@ def _active_set_lasso(G, b, w, z0=None, *, max_steps=None, dep_tol=1e-11, add_to
     ``z0`` if its columns are independent, else zero.
 
     The loop is compiled with numba (:func:`_active_set_core`, cached on disk
-    like :mod:`lassobook.tv`): at small sizes a step costs microseconds, where the
+    like :mod:`lassobook.solvers.tv`): at small sizes a step costs microseconds, where the
     same loop in numpy spends ~50 µs per step on call overhead.
 
     Returns ``z``, or None if the step limit is hit or the factorization breaks

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from lassobook.claims import CLAIM_MIME, PAPER_CLAIMS, check, claims_table, collect_claims
+from lassobook.paper.claims import CLAIM_MIME, PAPER_CLAIMS, check, claims_table, collect_claims
 
 
 def _notebook(*records):

@@ -274,7 +274,7 @@ def _claims(root: Path) -> dict[tuple[str, str, int], dict]:
     import nbformat
 
     from lassobook import book
-    from lassobook.claims import collect_claims
+    from lassobook.paper.claims import collect_claims
 
     notebooks = {}
     for source in book.notebooks_in_toc(root):

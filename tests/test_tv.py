@@ -1,4 +1,4 @@
-"""Tests for :mod:`lassobook.tv` (exact 1-D TV denoising).
+"""Tests for :mod:`lassobook.solvers.tv` (exact 1-D TV denoising).
 
 (a) agreement with cvxpy + Clarabel at tight tolerances,
 (b) the optimality (dual) certificate, checked directly without a solver,
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from numba.core import caching as numba_caching
 
 from lassobook import tv
-from lassobook.tv import tv_denoise, tv_lasso_coefficients, tv_objective
+from lassobook.solvers.tv import tv_denoise, tv_lasso_coefficients, tv_objective
 
 cp = pytest.importorskip("cvxpy")
 
