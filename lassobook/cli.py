@@ -44,11 +44,14 @@ examples:
   lassobook build                     # quick profile (CI): small seeds/epochs
   lassobook build --profile full      # the published book
   lassobook build --force             # re-execute every notebook, ignore the cache
+  lassobook build --jobs 2            # two notebooks at a time (their memory adds up)
   lassobook build --no-warnings-as-errors --quiet
 
 Notebooks are executed with papermill into _build/executed/<profile>/ (reused
 while their source, parameters and the lassobook package are unchanged), then
-Jupyter Book renders _build/staging/ into _build/html/ (index.html).
+Jupyter Book renders _build/staging/ into _build/html/ (index.html). The
+summary printed at the end lists each notebook's seconds and its kernel's peak
+memory (also in _build/html/build_record.json and the book's build record page).
 """
 
 
@@ -59,8 +62,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
         warnings_as_errors=args.warnings_as_errors,
         force=args.force,
         progress=not args.quiet,
+        jobs=args.jobs,
     )
-    print(f"HTML book ({args.profile} profile): {book._display(index)}")
+    import json
+
+    from lassobook.book.record import RECORD_NAME, summary
+
+    record_file = index.parent / RECORD_NAME
+    if record_file.is_file():
+        print(summary(json.loads(record_file.read_text(encoding="utf-8"))))
+    print(f"HTML book ({args.profile} profile): {book.display(index)}")
     return 0
 
 
@@ -76,6 +87,14 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", default="quick", metavar="NAME",
                    help="parameter profile of book/parameters.yml: quick (default) or full")
     p.add_argument("--force", action="store_true", help="re-execute all notebooks (ignore cached runs)")
+
+    def jobs(text: str) -> int:
+        if not text.strip().isdigit() or int(text) < 1:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r} (e.g. --jobs 2)")
+        return int(text)
+
+    p.add_argument("-j", "--jobs", type=jobs, default=1, metavar="N",
+                   help="execute N notebooks at a time, each in its own kernel (default 1)")
     p.add_argument("--no-warnings-as-errors", dest="warnings_as_errors", action="store_false",
                    help="do not fail on Sphinx warnings (default: -W --keep-going)")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no Sphinx output")
@@ -109,9 +128,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         root=args.root,
         progress=not args.quiet,
     )
-    print(f"executed notebook: {book._display(result.notebook)} ({result.seconds:.1f} s)")
+    peak = "" if result.peak_mb is None else f", kernel peak {result.peak_mb:,.0f} MB"
+    print(f"executed notebook: {book.display(result.notebook)} ({result.seconds:.1f} s{peak})")
     if result.figures:
-        print(f"figures ({len(result.figures)}): {book._display(result.out_dir)}/figure-01.png"
+        print(f"figures ({len(result.figures)}): {book.display(result.out_dir)}/figure-01.png"
               + (f" ... {result.figures[-1].name}" if len(result.figures) > 1 else ""))
     else:
         print("figures: none")

@@ -1,4 +1,4 @@
-"""Tests of the book machinery (lassobook.book, lassobook.cli).
+"""Tests of the book machinery (the package lassobook.book, lassobook.cli).
 
 Fast tests (no marker) use tiny notebooks in a temporary project root, so they
 never touch the real book; executing a tiny notebook with papermill takes a
@@ -158,6 +158,8 @@ def test_cli_bad_input_is_one_line_exit_2(capsys):
     assert "no_such_notebook" in _cli_error(capsys, ["run", "no_such_notebook", *root])
     assert "unknown profile 'nope'" in _cli_error(capsys, ["run", "two_layer", "--profile", "nope", *root])
     assert "unknown profile 'nope'" in _cli_error(capsys, ["build", "--profile", "nope", "--quiet", *root])
+    assert "--jobs: must be a whole number >= 1, got '0'" in _cli_error(capsys, ["build", "--jobs", "0", *root])
+    assert "--jobs" in _cli_error(capsys, ["build", "-j", "two", *root])
     assert "no parameter 'gamma'" in _cli_error(capsys, ["run", "two_layer", "-p", "gamma", "1", *root])
     assert "cannot parse" in _cli_error(capsys, ["run", "two_layer", "-p", "beta", "[1,", *root])
     _cli_error(capsys, ["run"])  # missing NOTEBOOK
@@ -204,7 +206,9 @@ def test_failing_cell_raises_notebook_error(tmp_path):
 # --------------------------------------------------------------------------- (4) caching, run
 def test_stage_book_caches_executed_notebooks(tmp_path, monkeypatch):
     # Others may edit lassobook/*.py while tests run: pin the package hash.
-    monkeypatch.setattr(book, "package_hash", lambda: "pinned")
+    from lassobook.book import build
+
+    monkeypatch.setattr(build, "package_hash", lambda: "pinned")
     text = myst_notebook(
         "Tiny",
         """
@@ -238,6 +242,74 @@ def test_stage_book_caches_executed_notebooks(tmp_path, monkeypatch):
     assert book.stage_book("quick", root=root, progress=False).executed
     assert book.stage_book("quick", root=root, progress=False, force=True).executed
     assert log.read_text().split() == ["2", "1", "3", "3"]
+
+
+def test_jobs_2_gives_the_same_notebooks_and_a_time_and_memory_each(tmp_path, monkeypatch, capsys):
+    """``stage_book(jobs=2)`` executes two notebooks in two worker processes: the same outputs
+    as one job, and each notebook's seconds and kernel peak memory in the record and summary."""
+    from lassobook.book import build, record
+
+    monkeypatch.setattr(build, "package_hash", lambda: "pinned")
+    cells = ("import numpy as np\nrng = np.random.default_rng(k)\nprint(k, rng.normal(size=3).round(12))",
+             "big = np.ones((k, 1000, 1000))  # k * 8 MB\nprint(big.sum())")
+    notebooks = {name: myst_notebook(name, *cells, parameters="k = 1") for name in ("one", "two")}
+    root = make_root(tmp_path, notebooks, "profiles:\n  quick:\n    one: {k: 3}\n    two: {k: 40}\n  full:\n")
+
+    def outputs(report):
+        return {e.key: [c.get("outputs") for c in nbformat.read(e.notebook, as_version=4).cells
+                        if c.cell_type == "code"] for e in report.executions}
+
+    parallel = book.stage_book("quick", root=root, progress=False, force=True, jobs=2)
+    first = outputs(parallel)
+    serial = book.stage_book("quick", root=root, progress=False, force=True, jobs=1)
+    assert outputs(serial) == first and "40000000.0" in str(first["two"])
+    assert [e.key for e in parallel.executions] == ["one", "two"] and all(e.ran for e in parallel.executions)
+    for execution in parallel.executions + serial.executions:
+        assert execution.seconds > 0 and execution.peak_mb > 0
+    # the kernel holding 320 MB of ones peaks above the one holding 24 MB (RSS: real pages)
+    assert serial.executions[1].peak_mb > serial.executions[0].peak_mb + 200
+
+    reused = book.stage_book("quick", root=root, progress=False, jobs=2)
+    assert reused.reused == [e.source for e in serial.executions]
+    assert [e.peak_mb for e in reused.executions] == [e.peak_mb for e in serial.executions]
+    made = json.loads((reused.staging / "build_record.json").read_text())
+    assert {k: nb["peak_mb"] for k, nb in made["notebooks"].items()} == {
+        e.key: e.peak_mb for e in serial.executions}
+    text = record.summary(made)
+    for execution in serial.executions:
+        line = next(ln for ln in text.splitlines() if ln.startswith(execution.key + " "))
+        assert f"{execution.seconds:.1f}" in line and f"{execution.peak_mb:,.0f}" in line
+        assert "reused from the cache" in line
+    assert text.splitlines()[-1].startswith("largest kernel: two, ")
+    with pytest.raises(book.BookInputError, match="jobs must be a whole number >= 1"):
+        book.stage_book("quick", root=root, progress=False, jobs=0)
+
+
+def test_book_package_layout():
+    """lassobook/book: no module over 600 lines, no function over 60 (``def`` to end of body),
+    no import cycle between its modules (imports inside functions included), and an
+    import-free ``__init__``."""
+    import ast
+
+    package = REPO / "lassobook" / "book"
+    graph = {}
+    for path in sorted(package.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 600, f"{path.name} has {len(text.splitlines())} lines"
+        tree = ast.parse(text)
+        long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno >= 60]
+        assert not long, f"{path.name}: functions over 60 lines: {long}"
+        graph[path.stem] = {(n.module or "").split(".")[0] for n in ast.walk(tree)
+                            if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module}
+    assert graph["__init__"] == set()
+
+    def reaches(start, target, seen=()):
+        return any(m == target or (m not in seen and reaches(m, target, (*seen, m)))
+                   for m in graph.get(start, ()))
+
+    cycles = [name for name in graph if reaches(name, name)]
+    assert not cycles, f"import cycles through {cycles}: {graph}"
 
 
 def test_cli_run_writes_notebook_and_figures(tmp_path, capsys):
@@ -293,7 +365,7 @@ def test_built_book_in_headless_chromium_offline(request):
     """Each page opened offline in Chromium: math typeset, images load, no failed request, no console
     error, no wide code cell, every output image in a numbered captioned figure, the banner, no
     internal reference."""
-    from lassobook.browser import check_page, find_chromium
+    from lassobook.book.browser import check_page, find_chromium
 
     if find_chromium() is None:
         if os.environ.get("CI"):

@@ -118,7 +118,7 @@ def test_citation_names_the_book_and_the_paper():
 
 # --------------------------------------------------------------------------- lock and build record
 def test_lock_pins_every_requirement_exactly():
-    from lassobook.build_record import read_lock
+    from lassobook.book.record import read_lock
 
     text = (REPO / "requirements.lock").read_text(encoding="utf-8")
     assert "pip-compile" in text.split("\n\n")[0], "the lock states the command that regenerates it"
@@ -136,7 +136,7 @@ def test_lock_pins_every_requirement_exactly():
 def test_lock_mismatch_is_a_warning_naming_the_packages(tmp_path):
     import io
 
-    from lassobook import build_record as br
+    from lassobook.book import record as br
 
     assert br.lock_mismatches(tmp_path) is None  # no lock: nothing to compare
     numpy_version = br.installed_versions(["numpy"])["numpy"]
@@ -178,7 +178,7 @@ def test_stage_book_writes_the_build_record(tmp_path):
     import json
 
     from lassobook import book
-    from lassobook.build_record import RECORD_MARKER
+    from lassobook.book.record import RECORD_MARKER
 
     root = tmp_path / "proj"
     (root / "book").mkdir(parents=True)
@@ -202,7 +202,8 @@ def test_stage_book_writes_the_build_record(tmp_path):
     assert record["python"]["version"].count(".") == 2 and record["lock"] is None
     page = (staging / "book" / "build_record.md").read_text()
     assert RECORD_MARKER not in page and f"| numpy | {numpy.__version__} |" in page
-    assert "| [tiny](tiny.ipynb) | k = 2 |" in page
+    assert "| [tiny](tiny.ipynb) | k = 2 |" in page and "| peak memory (MB) |" in page
+    assert nb["peak_mb"] > 0 and f"| {nb['peak_mb']:,.0f} | in this build |" in page
     import yaml
 
     banner = yaml.safe_load((staging / "_config.yml").read_text())["html"]["announcement"]
@@ -212,6 +213,7 @@ def test_stage_book_writes_the_build_record(tmp_path):
     staging = book.stage_book("quick", root=root, progress=False).staging
     again = json.loads((staging / "build_record.json").read_text())["notebooks"]["tiny"]
     assert not again["executed_in_this_build"] and again["seconds"] == nb["seconds"]
+    assert again["peak_mb"] == nb["peak_mb"]
 
 
 @pytest.mark.slow
@@ -222,7 +224,9 @@ def test_quick_build_records_itself(quick_book):
     record = json.loads((html / "build_record.json").read_text())
     assert record["total_seconds"] > 0 and record["force"] is True
     assert set(record["notebooks"]) >= {"two_layer", "deep_narrow"}
-    assert all(nb["executed_in_this_build"] and nb["seconds"] > 0 for nb in record["notebooks"].values())
+    assert all(nb["executed_in_this_build"] and nb["seconds"] > 0 and nb["peak_mb"] > 0
+               for nb in record["notebooks"].values())
+    assert record["build_process_peak_mb"] > 0
     page = (html / "book" / "build_record.html").read_text(encoding="utf-8")
     for name in ("numpy", "cvxpy", "clarabel", "torch", "jupyter-book"):
         assert f"<td><p>{name}</p></td>" in page, name
@@ -311,7 +315,7 @@ def test_quick_build_gives_the_same_numbers_twice(quick_book, tmp_path):
     Measured then (twice, at two commits): all 27 claim records (100 measured fields) were
     bitwise equal; only wall
     times printed on the pages differed. That holds with ``MKL_CBWR=AVX2``, which the build
-    sets (lassobook.build_record.PINNED_ENV): without it the numbers still agree between two
+    sets (lassobook.book.record.PINNED_ENV): without it the numbers still agree between two
     builds on one machine, but not across CPUs (see there).
     """
     from conftest import copy_book_sources
@@ -331,7 +335,7 @@ def test_quick_build_gives_the_same_numbers_twice(quick_book, tmp_path):
 def test_pin_numerics_sets_mkl_branch_unless_set(monkeypatch):
     import os
 
-    from lassobook.build_record import PINNED_ENV, pin_numerics
+    from lassobook.book.record import PINNED_ENV, pin_numerics
 
     monkeypatch.delenv("MKL_CBWR", raising=False)
     assert pin_numerics() == PINNED_ENV == {"MKL_CBWR": "AVX2"} and os.environ["MKL_CBWR"] == "AVX2"

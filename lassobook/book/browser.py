@@ -15,7 +15,7 @@ lets MathJax run, and reports
   ("NOTES", "our notes", "§5").
 
 and can save a screenshot.  Used by the test suite and by anyone checking a
-build by hand: ``python -m lassobook.browser _build/html/book/two_layer.html``.
+build by hand: ``python -m lassobook.book.browser _build/html/book/two_layer.html``.
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ def check_page(page, *, screenshot=None, chromium: str | None = None, timeout: f
 def main(argv=None) -> int:
     pages = argv if argv is not None else sys.argv[1:]
     if not pages:
-        print("usage: python -m lassobook.browser PAGE.html [PAGE.html ...]", file=sys.stderr)
+        print("usage: python -m lassobook.book.browser PAGE.html [PAGE.html ...]", file=sys.stderr)
         return 2
     bad = 0
     for page in pages:

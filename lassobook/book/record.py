@@ -1,22 +1,27 @@
-"""The build records itself: versions, machine, commit, profile and timings of a book build.
+"""The build records itself: versions, machine, commit, profile, timings and memory of a build.
 
-``lassobook build`` (:func:`lassobook.book.build_book`) calls
+``lassobook build`` (:func:`lassobook.book.build.build_book`) calls
 
-* :func:`pin_numerics` (from :func:`lassobook.book.stage_book`): the environment of
+* :func:`pin_numerics` (from :func:`lassobook.book.build.stage_book` and every notebook
+  execution): the environment of
   :data:`PINNED_ENV` for the notebooks' kernels, so that the same versions give the
   same numbers on another CPU;
 * :func:`warn_lock_mismatch` first: every package pinned in ``requirements.lock``
   whose installed version differs is named in one warning on stderr (a warning,
   never a failure: the build goes on, but its numbers may differ from the
   published book's);
-* :func:`write_record` after the notebooks ran (from :func:`lassobook.book.stage_book`):
+* :func:`write_record` after the notebooks ran (from :func:`lassobook.book.build.stage_book`):
   it fills the appendix page ``book/build_record.md`` of the staging copy (the
   line :data:`RECORD_MARKER` is replaced by tables, the same way the *Claims and
   checks* page is generated), puts a one-line banner on every page (Jupyter
   Book's ``html.announcement``) linking to it, and saves the record as
   ``build_record.json`` in the staging folder;
-* :func:`finish_record` after Sphinx: it adds the total wall time and writes
-  ``_build/html/build_record.json`` beside the HTML.
+* :func:`finish_record` after Sphinx: it adds the total wall time and the build
+  process's own peak memory, and writes ``_build/html/build_record.json`` beside the HTML.
+
+:func:`summary` turns a record into the per-notebook table ``lassobook build``
+prints: seconds and the kernel's peak resident memory of each notebook (for a
+notebook reused from the cache, those of the run that made it).
 
 The notebooks run in a ``python3`` kernel of the same environment as the build,
 so the versions read here with :mod:`importlib.metadata` are the versions the
@@ -37,6 +42,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .profiles import EXECUTED_DIR, load_profiles
+
 __all__ = [
     "LOCK_FILE",
     "NUMERIC_ENV",
@@ -52,6 +59,7 @@ __all__ = [
     "pin_numerics",
     "read_lock",
     "record_page",
+    "summary",
     "warn_lock_mismatch",
     "write_record",
 ]
@@ -122,14 +130,25 @@ def _cpu() -> dict[str, Any]:
     except OSError:
         pass
     info: dict[str, Any] = {"model": model or platform.processor() or None, "count": os.cpu_count()}
-    try:
-        import torch
-
-        info["torch_capability"] = torch.backends.cpu.get_cpu_capability()
-        info["torch_threads"] = torch.get_num_threads()
-    except Exception:  # pragma: no cover - torch is a dependency
-        pass
+    info.update(_torch_cpu())
     return info
+
+
+#: Asked in a child Python (same environment as the kernels): importing torch would add
+#: ~200 MB to the build process, which runs no numerics itself.
+_TORCH_CPU = ("import json, torch; print(json.dumps({'torch_capability': "
+              "torch.backends.cpu.get_cpu_capability(), 'torch_threads': torch.get_num_threads()}))")
+
+
+def _torch_cpu() -> dict[str, Any]:
+    """torch's CPU kernel family (``AVX2``, ``AVX512``) and thread count, or ``{}``."""
+    try:
+        done = subprocess.run([sys.executable, "-c", _TORCH_CPU], capture_output=True, text=True,
+                              timeout=300)
+        found = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else {}
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def installed_versions(names: Iterable[str] | None = None) -> dict[str, str | None]:
@@ -223,19 +242,20 @@ def _notebook_times(root: Path, profile: str, keys: Iterable[str], executed: set
     """Per notebook: wall time of the execution whose outputs are in the book.
 
     Read from the cache's ``_build/executed/<profile>/<key>.hash`` files that
-    :func:`lassobook.book._execute_cached` writes (seconds, date, parameters), so a
-    notebook reused from the cache reports the run that produced it.
+    :meth:`lassobook.book.execute.Task.run` writes (seconds, kernel peak memory, date,
+    parameters), so a notebook reused from the cache reports the run that produced it.
     """
     out = {}
     for key in keys:
         info: dict[str, Any] = {}
-        hash_file = root / "_build" / "executed" / profile / f"{key}.hash"
+        hash_file = root / EXECUTED_DIR / profile / f"{key}.hash"
         try:
             info = json.loads(hash_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             pass
         out[key] = {
             "seconds": info.get("seconds"),
+            "peak_mb": info.get("peak_mb"),
             "executed_at": info.get("executed_at"),
             "parameters": info.get("parameters", {}),
             "executed_in_this_build": key in executed,
@@ -246,8 +266,7 @@ def _notebook_times(root: Path, profile: str, keys: Iterable[str], executed: set
 def make_record(root: str | os.PathLike, profile: str, notebook_keys: Iterable[str],
                 executed_keys: Iterable[str], force: bool = False) -> dict[str, Any]:
     """The build record (a JSON-friendly dict); see the module docstring."""
-    from . import __version__
-    from .book import load_profiles
+    from .. import __version__
 
     root = Path(root)
     keys = list(notebook_keys)
@@ -335,17 +354,8 @@ def record_page(record: Mapping[str, Any]) -> str:
                                                       if v is not None)) or "—") + " |",
         f"| lock | {_cell(lock_text).replace('&#x27;', chr(39))} |",
         "",
-        "## Notebooks",
-        "",
-        "Wall time of the execution whose outputs this book shows (a notebook unchanged since",
-        "an earlier build of the same profile is reused from the cache, with that run's time).",
-        "",
-        "| notebook | parameters | seconds | executed |", "|---|---|---|---|",
     ]
-    for key, nb in record["notebooks"].items():
-        when = "in this build" if nb["executed_in_this_build"] else f"reused (ran {nb['executed_at']})"
-        lines.append(f"| [{_cell(key)}]({key}.ipynb) | {_cell(_params(nb['parameters']))} | "
-                     f"{_cell(nb['seconds'])} | {_cell(when)} |")
+    lines += _notebooks_table(record["notebooks"])
     locked = {} if lock is None else {d["name"]: d["locked"] for d in lock["differs"]}
     lines += ["", "## Packages", "",
               "The packages that compute, draw and build the book, as installed for this build.", "",
@@ -357,6 +367,46 @@ def record_page(record: Mapping[str, Any]) -> str:
         lines.append(f"| {_cell(name)} | {_cell(version)}{_cell(note)} |")
     lines += ["", "## Every installed distribution", "",
               ", ".join(f"{_cell(n)} {_cell(v)}" for n, v in record["environment"].items()), ""]
+    return "\n".join(lines)
+
+
+def _notebooks_table(notebooks: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The *Notebooks* section of the appendix page: parameters, seconds, kernel peak memory."""
+    lines = [
+        "## Notebooks",
+        "",
+        "Wall time and peak memory of the execution whose outputs this book shows: the peak",
+        "resident memory of the notebook's kernel process (a notebook unchanged since an",
+        "earlier build of the same profile is reused from the cache, with that run's numbers).",
+        "",
+        "| notebook | parameters | seconds | peak memory (MB) | executed |", "|---|---|---|---|---|",
+    ]
+    for key, nb in notebooks.items():
+        when = "in this build" if nb["executed_in_this_build"] else f"reused (ran {nb['executed_at']})"
+        peak = None if nb.get("peak_mb") is None else f"{nb['peak_mb']:,.0f}"
+        lines.append(f"| [{_cell(key)}]({key}.ipynb) | {_cell(_params(nb['parameters']))} | "
+                     f"{_cell(nb['seconds'])} | {_cell(peak)} | {_cell(when)} |")
+    return lines
+
+
+def summary(record: Mapping[str, Any]) -> str:
+    """Plain-text table of a build record's notebooks: seconds and kernel peak memory each,
+    and whether it ran in this build or was reused from the cache (with its recorded numbers)."""
+    notebooks = record.get("notebooks", {})
+    width = max([len("notebook"), *map(len, notebooks)])
+    lines = [f"{'notebook':<{width}}  {'seconds':>8}  {'peak MB':>8}  executed"]
+    for key, nb in notebooks.items():
+        seconds = "—" if nb.get("seconds") is None else f"{nb['seconds']:.1f}"
+        peak = "—" if nb.get("peak_mb") is None else f"{nb['peak_mb']:,.0f}"
+        when = "in this build" if nb.get("executed_in_this_build") else "reused from the cache"
+        lines.append(f"{key:<{width}}  {seconds:>8}  {peak:>8}  {when}")
+    peaks = [nb["peak_mb"] for nb in notebooks.values() if nb.get("peak_mb") is not None]
+    if peaks:
+        top = max(notebooks, key=lambda k: notebooks[k].get("peak_mb") or 0)
+        lines.append(f"largest kernel: {top}, {max(peaks):,.0f} MB")
+    if record.get("build_process_peak_mb") is not None:
+        lines.append(f"build process itself: {record['build_process_peak_mb']:,.0f} MB peak; "
+                     f"total {record.get('total_seconds', '—')} s")
     return "\n".join(lines)
 
 
@@ -390,13 +440,26 @@ def write_record(staging: str | os.PathLike, root: str | os.PathLike, profile: s
 
 def finish_record(staging: str | os.PathLike, html_dir: str | os.PathLike,
                   seconds: float | None = None) -> Path | None:
-    """Copy ``<staging>/build_record.json`` beside the HTML, adding the build's total wall time."""
+    """Copy ``<staging>/build_record.json`` beside the HTML, adding the build's total wall time
+    and the build process's own peak resident memory (``build_process_peak_mb``; the
+    notebooks' kernels are measured separately, per notebook)."""
     source = Path(staging) / RECORD_NAME
     if not source.is_file():
         return None
     record = json.loads(source.read_text(encoding="utf-8"))
     if seconds is not None:
         record["total_seconds"] = round(seconds, 1)
+    record["build_process_peak_mb"] = _own_peak_mb()
     target = Path(html_dir) / RECORD_NAME
     target.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return target
+
+
+def _own_peak_mb() -> float | None:
+    """Peak resident memory of this process in MiB (``None`` where unknown)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kib / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)

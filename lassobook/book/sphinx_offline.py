@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 #: The book's own static files (shipped with the package).
-STATIC = Path(__file__).with_name("static")
+STATIC = Path(__file__).resolve().parents[1] / "static"
 
 
 def _is_thebe(script) -> bool:
