@@ -18,19 +18,19 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it
 _EXPORTS = {
-    "ACTIVATIONS": "activations",
-    "Certificate": "certificate", "certify": "certificate",
-    "Dataset": "datasets", "as_dataset": "datasets", "paper_dataset": "datasets",
-    "random_dataset": "datasets", "read_csv": "datasets", "PAPER_DATASETS": "datasets",
-    "Dictionary": "dictionaries", "build_dictionary": "dictionaries",
-    "Family": "families", "TwoLayer": "families", "get_family": "families",
-    "LassoFit": "lasso", "LassoSolution": "lasso", "SolverError": "lasso",
-    "solve_lasso": "lasso", "fit_dense": "lasso",
+    "ACTIVATIONS": "core.activations",
+    "Certificate": "core.certificate", "certify": "core.certificate",
+    "Dataset": "core.data", "as_dataset": "core.data", "paper_dataset": "core.data",
+    "random_dataset": "core.data", "read_csv": "core.data", "PAPER_DATASETS": "core.data",
+    "Dictionary": "core.dictionary", "build_dictionary": "core.dictionary",
+    "Family": "core.family", "TwoLayer": "families.two_layer", "get_family": "families",
+    "FAMILIES": "families",
+    "LassoFit": "solvers.lasso", "LassoSolution": "solvers.lasso", "SolverError": "solvers.lasso",
+    "solve_lasso": "solvers.lasso", "fit_dense": "solvers.lasso",
+    "fit_structured": "solvers.working_set", "tv_denoise": "solvers.tv",
     "fit": "fitting", "fit_lasso": "fitting", "ProblemTooLarge": "fitting",
     "train_adam": "training", "AdamRuns": "training",
-    "tv_denoise": "solvers.tv",
     "ConvexNet1D": "estimator",
-    "fit_structured": "structured",
 }
 
 __all__ = sorted(_EXPORTS)

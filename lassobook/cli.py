@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from . import book
+from lassobook import book
 
 PROG = "lassobook"
 
@@ -262,7 +262,7 @@ def _cli_message(exc: BaseException) -> str:
 
 def _fit_and_train(args: argparse.Namespace, data, family, beta: float, max_memory):
     """The certified Lasso fit and, with ``--adam-seeds``, the Adam runs; returns (fit, cert, record, runs)."""
-    from . import fitting
+    from lassobook import fitting
 
     fit = fitting.fit(data, family=family, beta=beta, solver=args.solver,
                       min_norm=args.min_norm, max_memory=max_memory)
@@ -271,7 +271,7 @@ def _fit_and_train(args: argparse.Namespace, data, family, beta: float, max_memo
     record["data"] = {"file": str(args.data), "x": args.x, "y": args.y, "weight": args.weight}
     runs = None
     if args.adam_seeds:
-        from .training import train_adam
+        from lassobook.training import train_adam
 
         runs = train_adam(data, family=family, beta=beta, width=args.adam_width,
                           seeds=range(args.adam_seeds), epochs=args.adam_epochs, lr=args.adam_lr,
@@ -295,7 +295,7 @@ def _fit_figure(fit, cert, family, beta: float, runs, n_seeds: int) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plotting import plot_fit, plot_network
+    from lassobook.plotting import plot_fit, plot_network
 
     fig, ax = plt.subplots(figsize=(6, 3.6))
     try:
@@ -357,9 +357,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     _check_fit_options(args)
     _check_out_dir(out)
-    from .datasets import read_csv
-    from .families import get_family
-    from .lasso import SolverError, check_beta
+    from lassobook.core.data import read_csv
+    from lassobook.families import get_family
+    from lassobook.solvers.lasso import SolverError, check_beta
 
     try:
         beta = check_beta(args.beta)
@@ -434,6 +434,7 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.set_defaults(func=_cmd_fit)
+
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_build, _add_run, _add_fit]
 """Functions adding one subcommand each, in the order shown by ``lassobook --help``."""

@@ -16,15 +16,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .families import get_family
-from .fitting import SOLVERS
-from .fitting import fit as _fit
-from .lasso import check_beta
-
-__all__ = ["ConvexNet1D", "EXPECTED_FAILED_CHECKS"]
+from lassobook.families import get_family
+from lassobook.fitting import SOLVERS
+from lassobook.fitting import fit as _fit
+from lassobook.solvers.lasso import check_beta
 
 _MULTI = ("the check fits on X with several features; ConvexNet1D is a model of one input "
           "feature and rejects other shapes with a ValueError")
+
+
 #: scikit-learn checks that cannot apply to a 1-D model, for
 #: ``check_estimator(..., expected_failed_checks=EXPECTED_FAILED_CHECKS)``.
 EXPECTED_FAILED_CHECKS = {
@@ -69,7 +69,7 @@ class ConvexNet1D(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     activation : {"relu", "leaky_relu", "abs", "threshold", "sign", "symmetrized_relu"}, default="relu"
-        "symmetrized_relu" (:class:`lassobook.symmetrized_relu.SymmetrizedReLU`) needs depth=3.
+        "symmetrized_relu" (:class:`lassobook.families.symmetrized_relu.SymmetrizedReLU`) needs depth=3.
     depth : int, default=2
         Number of layers (see :func:`lassobook.families.get_family` for what is supported).
     architecture : str or None, default=None
@@ -78,7 +78,7 @@ class ConvexNet1D(RegressorMixin, BaseEstimator):
         Weight-decay strength β > 0 of the training problem.
     solver : {"auto", "dense", "structured"}, default="auto"
         "dense": the full dictionary and cvxpy + Clarabel; "structured": the
-        working-set solver of :mod:`lassobook.structured` (no dense dictionary,
+        working-set solver of :mod:`lassobook.solvers.working_set` (no dense dictionary,
         for large n; certified over the full dictionary); "auto": dense for small
         problems, structured where the dense path would be large, after a memory
         estimate (:mod:`lassobook.fitting`).

@@ -2,9 +2,9 @@ r"""One entry point for every fit: validation, the choice of solver, memory budg
 
 :func:`fit` (also exported as ``lassobook.fit_lasso``) takes data, a family (a
 :class:`~lassobook.families.Family` or its activation name) and ``β``, and
-returns a :class:`~lassobook.lasso.LassoFit` whose :meth:`certificate` checks
+returns a :class:`~lassobook.solvers.lasso.LassoFit` whose :meth:`certificate` checks
 dual feasibility over the continuous family, the relative duality gap and the
-rebuilt network (:mod:`lassobook.certificate`).
+rebuilt network (:mod:`lassobook.core.certificate`).
 
 Units never matter
 ------------------
@@ -38,7 +38,7 @@ exact.  Every tolerance inside is relative to the problem's scale.
 Choosing the solver
 -------------------
 ``solver="auto"`` (the default) takes the structured working-set solver
-(:mod:`lassobook.structured`: exact active-set solves, sparse optima, memory
+(:mod:`lassobook.solvers.working_set`: exact active-set solves, sparse optima, memory
 that grows with ``N`` times the working set) where the family has an oracle, and
 the dense path (cvxpy + Clarabel over the whole dictionary) otherwise — or when
 ``min_norm`` or a ``dictionary`` is asked for.  It estimates the chosen path's
@@ -55,14 +55,14 @@ import os
 
 import numpy as np
 
-from .datasets import Dataset, as_dataset
-from .families import Family, TwoLayer, get_family
-from .lasso import SolverError, check_beta, fit_dense
-
-__all__ = ["fit", "fit_lasso", "ProblemTooLarge", "SOLVERS", "dense_memory", "memory_budget",
-           "resolve_family", "parse_memory"]
+from lassobook.core.data import Dataset, as_dataset
+from lassobook.core.family import Family
+from lassobook.families import get_family
+from lassobook.families.two_layer import TwoLayer
+from lassobook.solvers.lasso import SolverError, check_beta, fit_dense
 
 SOLVERS = ("auto", "dense", "structured")
+
 
 #: Callables ``check(fit, given_dictionary=...)`` run on every fit :func:`fit` returns (the
 #: test suite registers its contract check here: tests/contract.py); empty by default.
@@ -134,7 +134,7 @@ def dense_columns(family: Family, n: int) -> int:
     if name == "DeepSign":
         return int(family.dictionary_size(n))
     if name == "SymmetrizedReLU":  # per angle V1-V3 (V4 where the slopes agree), then hats
-        from .symmetrized_relu import slopes
+        from lassobook.families.symmetrized_relu import slopes
 
         a, c = slopes(family.angles(), family.norm)
         pairs = n * (n - 1) // 2
@@ -157,25 +157,15 @@ def structured_memory(n: int) -> int:
     return int(8 * n * 400 + 64 * 2**20)
 
 
-def _oracle(family, data):
-    from .structured import structured_oracle
-
-    try:
-        return structured_oracle(family, data)
-    except ValueError:
-        return None
-
-
 def _choose(solver: str, family: Family, data: Dataset, budget: int, *, dense_only: bool) -> str:
     """The solver to run ("dense" or "structured"), or ProblemTooLarge before any work."""
     dense_bytes = dense_memory(family, data.n)
-    has_oracle = _oracle(family, data) is not None
+    has_oracle = family.has_oracle
     if solver == "structured" and dense_only:
         raise ValueError("min_norm and a given dictionary need the dense solver (solver='dense' or 'auto')")
     if solver == "structured" and not has_oracle:
-        from .structured import SUPPORTED
-
-        raise ValueError(f"no structured solver for {family!r} (supported: {SUPPORTED}); "
+        raise ValueError(f"no structured solver for {family!r} (the families with one are marked "
+                         f"'oracle' in lassobook.families.FAMILIES); "
                          f"use solver='dense' or 'auto'")
     if solver == "auto":      # the oracle's solver: exact, sparse (vertex) optima, memory ~ N
         solver = "structured" if has_oracle and not dense_only else "dense"
@@ -213,7 +203,7 @@ def fit(x, y=None, *, family, beta, solver: str = "auto", sample_weight=None,
 
     Returns
     -------
-    LassoFit (a :class:`~lassobook.structured.StructuredFit` from the structured solver)
+    LassoFit (a :class:`~lassobook.solvers.working_set.StructuredFit` from the structured solver)
 
     Raises
     ------
@@ -231,12 +221,12 @@ def fit(x, y=None, *, family, beta, solver: str = "auto", sample_weight=None,
     budget = memory_budget(max_memory)
     chosen = _choose(solver, fam, data, budget, dense_only=min_norm or dictionary is not None)
     if chosen == "structured":
-        from .structured import fit_structured
+        from lassobook.solvers.working_set import fit_structured
 
         try:
             result = fit_structured(data, family=fam, beta=beta)
         except SolverError as exc:
-            from .certificate import beta_max, interpolation_limit
+            from lassobook.core.certificate import beta_max, interpolation_limit
 
             limit = interpolation_limit(beta, beta_max(fam, data, sampled=False))
             raise SolverError(limit or str(exc)) from None

@@ -10,7 +10,7 @@ bundle inlined, so the figure needs no network and no require.js — it renders
 wherever the HTML goes (a Jupyter Book page, a file opened from disk).
 
 Only the notebook's *output* is plotly: the fits are ordinary certified
-:class:`~lassobook.lasso.LassoFit` objects, checked before they are drawn.
+:class:`~lassobook.solvers.lasso.LassoFit` objects, checked before they are drawn.
 """
 
 from __future__ import annotations
@@ -18,9 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
-__all__ = ["PathFrame", "beta_path", "beta_max", "beta_slider", "offline_html", "show",
-           "available", "plot_static", "show_slider"]
 
 # the book's matplotlib style (lassobook.plotting.STYLE), as plotly colours
 _RED, _BLUE, _BLACK, _GREEN = "#d62728", "#1f77b4", "#000000", "#2ca02c"
@@ -62,7 +59,7 @@ class PathFrame:
 
 def beta_max(data, family) -> float:
     r"""``‖A_cᵀ y_c‖_∞`` of the family's dictionary: beyond it the optimum is constant."""
-    from .dictionaries import build_dictionary
+    from lassobook.core.dictionary import build_dictionary
 
     A = build_dictionary(data, family).matrix
     yc = data.y - data.y.mean()
@@ -71,7 +68,7 @@ def beta_max(data, family) -> float:
 
 def _sparsest_vertex(fit, n_random: int):
     """The optimal network with the fewest units among ``n_random`` vertices of the optimal set."""
-    from .landscape import optimal_set
+    from lassobook.analysis.landscape import optimal_set
 
     S = optimal_set(fit, n_random=n_random, max_bases=0)
     if not len(S.vertices):
@@ -87,14 +84,14 @@ def beta_path(data, family, betas, grid, *, solver: str = "auto", sparsest: bool
     Each β is solved by :func:`lassobook.fit` (``solver``) and certified over the
     continuous family.  With ``sparsest`` (dense solver only) the network drawn is
     the sparsest vertex of the optimal set found by ``n_random`` random linear
-    programs (:func:`~lassobook.landscape.optimal_set`) when it has fewer units:
+    programs (:func:`~lassobook.analysis.landscape.optimal_set`) when it has fewer units:
     the same fitted values and objective.
 
     Raises AssertionError if a fit is not certified, a vertex is not optimal, or a
     rebuilt network disagrees with its Lasso model on the grid (the figure never
     shows a network other than a certified optimum).
     """
-    from . import fit as lasso_fit
+    from lassobook.fitting import fit as lasso_fit
 
     grid = np.asarray(grid, dtype=np.float64)
     xs = data.x_sorted
@@ -162,7 +159,6 @@ def beta_slider(data, paths: dict, grid, *, height: int = 470, start: int | None
     Every β is one slider step; a step shows that β's traces and panel titles
     (the data travel with each β, so nothing else is redrawn).
     """
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     names = list(paths)
@@ -238,7 +234,7 @@ def plot_static(data, paths: dict, grid, index: int, *, panel=(2.5, 2.6)):
     most three): the same content as one step of :func:`beta_slider`."""
     import matplotlib.pyplot as plt
 
-    from .plotting import STYLE, plot_data
+    from lassobook.plotting import STYLE, plot_data
 
     names = list(paths)
     fig, axes = plt.subplots(1, len(names), figsize=(panel[0] * len(names), panel[1]),

@@ -10,9 +10,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["RC", "STYLE", "KINK_COLOURS", "input_grid", "plot_data", "plot_fit", "plot_features",
-           "plot_feature_panels", "plot_gaps", "plot_network"]
-
 #: Matplotlib settings of the book, applied when this module is imported: figures at most
 #: 7.5 in wide render at 100 dpi, about the width of the book's text column, so every font is
 #: at least 11 pt at display size.  (Figures with more than 3 panels per row get too small.)
@@ -22,7 +19,10 @@ RC = {
     "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (6.4, 4.0),
     "axes.spines.top": False, "axes.spines.right": False,
 }
+
+
 plt.rcParams.update(RC)
+
 
 STYLE = {
     "data": dict(color="tab:red", marker="o", s=36, zorder=5, label="training data"),
@@ -35,7 +35,7 @@ STYLE = {
 }
 
 
-#: Colour of a kink by its class (:data:`lassobook.chains.KINK_CLASSES`).
+#: Colour of a kink by its class (:data:`lassobook.analysis.kinks.KINK_CLASSES`).
 KINK_COLOURS = {"data": "black", "midpoint": "tab:purple", "reflection": "tab:green",
                 "second order": "tab:orange", "other": "tab:gray"}
 
@@ -72,7 +72,7 @@ def plot_data(data, ax=None):
 
 
 def plot_fit(fit, ax=None, *, kinks: bool = True, title: str | None = None, legend: bool = True):
-    """A :class:`~lassobook.lasso.LassoFit`: data, the Lasso network, its kinks.
+    """A :class:`~lassobook.solvers.lasso.LassoFit`: data, the Lasso network, its kinks.
 
     The curve drawn is the *reconstructed torch network* evaluated on a dense
     grid, and the Lasso model is checked to agree with it there, so a figure
@@ -153,7 +153,7 @@ def plot_feature_panels(dictionary, columns, *, ncols: int = 3, panel=(2.5, 2.0)
     -------
     matplotlib Figure
     """
-    from .chains import classify_kinks
+    from lassobook.analysis.kinks import classify_kinks
 
     cols = np.asarray(columns, dtype=int)
     x = dictionary.data.x_sorted

@@ -1,13 +1,14 @@
 """The non-convex baseline: Adam on the exact regularized training objective.
 
 :func:`train_adam` trains ``len(seeds)`` randomly initialized networks of a
-family *as one module* (see :mod:`lassobook.networks`): each copy is
+family *as one module* (see :mod:`lassobook.core.networks`): each copy is
 initialized from its own seeded generator, so the result of a seed does not
 depend on which other seeds run beside it, and reruns give identical numbers.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,11 +18,88 @@ import torch
 from joblib import Parallel, delayed, effective_n_jobs
 from tqdm import tqdm
 
-from .datasets import as_dataset
-from .lasso import check_beta
-from .networks import as_tensor
+from lassobook.core.data import Dataset, as_dataset
+from lassobook.core.networks import as_tensor
+from lassobook.solvers.lasso import (
+    check_beta,
+)
 
-__all__ = ["AdamRuns", "train_adam"]
+
+# ============================================================================ Adam, until close
+@dataclass
+class AdamTrace:
+    """One Adam run traced against wall time (:func:`train_adam_until`).
+
+    Attributes
+    ----------
+    times, objectives : ndarray
+        Wall time (s) and exact objective at each record.
+    target : float
+        The Lasso optimum the run was racing.
+    reached : bool
+        The objective came within ``rel_gap`` of ``target`` before the time cap.
+    time_to_target : float
+        Seconds until then (NaN if never).
+    epochs : int
+    """
+
+    times: np.ndarray
+    objectives: np.ndarray
+    target: float
+    rel_gap: float
+    reached: bool
+    time_to_target: float
+    epochs: int
+
+    @property
+    def gaps(self) -> np.ndarray:
+        """Relative gaps ``(objective − target)/|target|`` at every record."""
+        return (self.objectives - self.target) / abs(self.target)
+
+
+def train_adam_until(data, *, family, beta: float, target: float, rel_gap: float = 0.01,
+                     time_cap: float = 30.0, width: int = 50, lr: float = 5e-3, seed: int = 0,
+                     record_every: int = 10) -> AdamTrace:
+    """Full-batch Adam on the exact objective until it is within ``rel_gap`` of ``target`` or ``time_cap`` s.
+
+    One seeded network of ``width`` units (the family's own ``random_init``), the
+    same loop as :func:`lassobook.training.train_adam`, but stopped by the clock.
+    """
+    import torch
+
+    from lassobook.core.networks import as_tensor
+
+    data = as_dataset(data) if isinstance(data, Dataset) else as_dataset(*data)
+    beta = check_beta(beta)
+    net = family.network(width=width, n_models=1)
+    net.random_init([seed], data.x_sorted)
+    if data.weighted:
+        raise ValueError("this Adam loop is unweighted: for weights or repeated x use "
+                         "lassobook.train_adam")
+    xt, yt = as_tensor(data.x), as_tensor(data.y)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    goal = target + rel_gap * abs(target)
+    times, objs = [], []
+    t0 = time.perf_counter()
+    epoch, reached, t_hit = 0, False, math.nan
+    while True:
+        opt.zero_grad()
+        obj = net.objective(xt, yt, beta)
+        value = float(obj.detach()[0])
+        now = time.perf_counter() - t0
+        if epoch % record_every == 0 or value <= goal:
+            times.append(now)
+            objs.append(value)
+        if value <= goal:
+            reached, t_hit = True, now
+            break
+        if now > time_cap or not np.isfinite(value):
+            break
+        obj.sum().backward()
+        opt.step()
+        epoch += 1
+    return AdamTrace(np.array(times), np.array(objs), float(target), float(rel_gap), reached,
+                     t_hit, epoch)
 
 
 @dataclass
@@ -115,7 +193,7 @@ def train_adam(x, y=None, *, family, beta: float, width: int = 50, seeds=range(2
     else:
         init(net, seeds, data.x_sorted)
     # repeated x are merged (weights) and the constant they leave is added back: the same
-    # objective as on the raw rows (lassobook.datasets.Dataset)
+    # objective as on the raw rows (lassobook.core.data.Dataset)
     xt, yt, wt = as_tensor(data.x), as_tensor(data.y), (as_tensor(data.w) if data.weighted else None)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     history = []

@@ -2,7 +2,7 @@ r"""Autoregressive time series: one-step-ahead prediction as a 1-D certified Las
 
 A network that predicts :math:`x_{t+1}` from :math:`x_t` is a one-dimensional
 regression on the *lag pairs* :math:`(x_t, x_{t+1})`, so every family of this book
-trains it to a certified global optimum (:func:`lassobook.structured.fit_structured`)
+trains it to a certified global optimum (:func:`lassobook.solvers.working_set.fit_structured`)
 and Adam can be run on exactly the same regularized objective for comparison.
 
 The pipeline, one function per noun:
@@ -30,7 +30,7 @@ Duplicate inputs
 ----------------
 Real series repeat values: 41 of the 246 sunspot training inputs equal an
 earlier one, 12 of the 79 Nile ones. They are kept as they are, every pair with
-its own target. :func:`lassobook.datasets.as_dataset` merges repeated inputs
+its own target. :func:`lassobook.core.data.as_dataset` merges repeated inputs
 exactly: with ``n_g`` pairs at the input ``x_g`` and ``ȳ_g`` their mean target,
 
 ``½Σ_i (f(x_i) − y_i)² = ½Σ_g n_g (f(x_g) − ȳ_g)² + ½Σ_i (y_i − ȳ_{g(i)})²``,
@@ -49,14 +49,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .datasets import _as_1d_float
-from .lasso import SolverError
-
-__all__ = ["SERIES", "load_series", "lag_pairs", "chronological_split", "ARData",
-           "prepare", "rolling_origin_folds", "fit_certified", "validate_beta", "Validation",
-           "compare", "ARComparison", "mirror_points", "validation_table", "choice_table",
-           "comparison_table", "map_kinks", "plot_predictions", "plot_maps", "check_data",
-           "check_merging", "adam_summary", "COMPARISON_FORMATS", "TITLES", "LABELS"]
+from lassobook.core.data import _as_1d_float
+from lassobook.solvers.lasso import SolverError
 
 #: name -> (statsmodels dataset, time column, value column, number of values, description)
 SERIES = {
@@ -68,6 +62,7 @@ SERIES = {
 #: how the text names each series
 TITLES = {"sunspots": "yearly sunspot activity (1700–2008)",
           "nile": "yearly flow of the Nile at Aswan (1871–1970)"}
+
 
 #: axis label of each series, in its own units
 LABELS = {"sunspots": "sunspot activity", "nile": "Nile flow (10⁸ m³)"}
@@ -197,10 +192,10 @@ def rolling_origin_folds(n: int, n_folds: int = 3, first: float = 0.5) -> list[t
 
 
 def fit_certified(x, y, *, family, beta: float, tol: float = 1e-6):
-    """:func:`~lassobook.structured.fit_structured`, retried at ``tol = 1e-5`` if the restricted solve
+    """:func:`~lassobook.solvers.working_set.fit_structured`, retried at ``tol = 1e-5`` if the restricted solve
     cannot reach ``tol`` (near-collinear columns at small β). The returned fit's own
     certificate says which tolerance holds."""
-    from .structured import fit_structured
+    from lassobook.solvers.working_set import fit_structured
 
     try:
         return fit_structured(x, y, family=family, beta=beta, tol=tol)
@@ -209,7 +204,7 @@ def fit_certified(x, y, *, family, beta: float, tol: float = 1e-6):
 
 
 def _adam(x, y, *, family, beta, seeds, epochs, width, lr):
-    from .training import train_adam
+    from lassobook.training import train_adam
 
     return train_adam(x, y, family=family, beta=beta, width=width, seeds=seeds, epochs=epochs, lr=lr,
                       progress=False)
@@ -405,7 +400,6 @@ def plot_predictions(data: ARData, results: dict, ax=None):
         _, ax = plt.subplots(figsize=(7.5, 3.6))
     from matplotlib.ticker import MaxNLocator
 
-    from . import plotting  # noqa: F401  (the book's figure style)
 
     ax.plot(data.t_test, data.y_test * data.scale, "o-", color="black", ms=3,
             lw=0.8, label="observed")
@@ -428,7 +422,7 @@ def plot_maps(data: ARData, results: dict, *, ncols: int = 2, panel=(3.6, 2.9)):
     kinks (black) and reflection points (green), Adam's best run.  Returns the figure."""
     import matplotlib.pyplot as plt
 
-    from .plotting import STYLE, input_grid
+    from lassobook.plotting import STYLE, input_grid
 
     n = len(results)
     cols = min(ncols, 3, n)

@@ -23,10 +23,8 @@ from dataclasses import dataclass, field
 import cvxpy as cp
 import numpy as np
 
-from .datasets import Dataset, as_dataset
-from .dictionaries import Dictionary, build_dictionary
-
-__all__ = ["SolverError", "LassoSolution", "LassoFit", "solve_lasso", "fit_dense", "lasso_objective"]
+from lassobook.core.data import Dataset, as_dataset
+from lassobook.core.dictionary import Dictionary, build_dictionary
 
 #: Clarabel settings used for every solve (absolute and relative gap, feasibility).
 CLARABEL_SETTINGS = dict(tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10, max_iter=500)
@@ -303,7 +301,7 @@ class LassoFit:
 
     def predict(self, x) -> np.ndarray:
         """The Lasso model ``Σ_k z_k g_k(x) + ξ`` at inputs ``x`` of shape (n,) or (n, 1)."""
-        from .datasets import _as_1d_float
+        from lassobook.core.data import _as_1d_float
 
         x = _as_1d_float(x, "x")
         s = self.support
@@ -340,17 +338,17 @@ class LassoFit:
     def beta_max(self) -> float:
         """``β_max = max_g |g(X)ᵀ w (y − ȳ)|`` over the continuous family: for ``β ≥ β_max``
         the constant network is optimal (exact where the family has an oracle, else sampled)."""
-        from .certificate import beta_max
+        from lassobook.core.certificate import beta_max
 
         return beta_max(self.family, self.data)
 
     def certificate(self, **kwargs):
-        """The certificate of global optimality (:func:`lassobook.certificate.certify`).
+        """The certificate of global optimality (:func:`lassobook.core.certificate.certify`).
 
         By default the dual maximum is exact where the family has a structured
         oracle (``sampled=False``); pass ``sampled=True`` for the dense sample.
         """
-        from .certificate import certify
+        from lassobook.core.certificate import certify
 
         kwargs.setdefault("sampled", False)
         return certify(self, **kwargs)

@@ -1,7 +1,7 @@
 r"""The paper's Figures 2, 3, 18 and 19, laid out like the authors' renderings.
 
 A network of one-dimensional ReLU units is written here as a list of *units*
-``(c, p, q)``, each ``c · ramp(p, q, x)`` (:func:`lassobook.deep_narrow.capped_ramp`;
+``(c, p, q)``, each ``c · ramp(p, q, x)`` (:func:`lassobook.families.deep_narrow.capped_ramp`;
 ``q = inf`` is the ReLU ``(x − p)_+``), plus an output bias.  :class:`PanelNetwork`
 turns such a list into the torch network of a given depth (one unit per chain,
 weights balanced so that a unit costs ``β|c|``); the figures draw that network's
@@ -24,11 +24,9 @@ from fractions import Fraction
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .deep_narrow import DeepNarrowReLU, capped_ramp, optimal_supports
-from .plotting import STYLE, input_grid
-
-__all__ = ["PAPER_NETWORKS", "PanelNetwork", "unit_label", "chain_params", "sparsest_units",
-           "paper_figure_2", "paper_figure_3", "paper_figure_18", "paper_figure_19"]
+from lassobook.families.deep_narrow import DeepNarrowReLU, capped_ramp
+from lassobook.paper.deep_narrow import optimal_supports
+from lassobook.plotting import STYLE, input_grid
 
 #: Networks the paper draws that differ from the book's certified optima, read off
 #: the authors' renderings: Fig. 18 L = 4 ``−2.5 (x − 2)_+ + 6.5 (x − 4)_+`` (it dips
@@ -37,6 +35,7 @@ PAPER_NETWORKS = {
     ("fig18", 4): [(-2.5, 2.0, np.inf), (6.5, 4.0, np.inf)],
     ("fig19", 4): [(1.5, 2.0, 4.0)],
 }
+
 
 #: colours of the selected features (the paper: one colour per feature)
 FEATURE_COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:purple"]
@@ -85,7 +84,7 @@ class PanelNetwork:
     """
 
     def __init__(self, units, depth: int, data, xi: float | None = None):
-        from .families import get_family
+        from lassobook.families import get_family
 
         self.units = [(float(c), float(p), float(q)) for c, p, q in units]
         self.depth, self.data = int(depth), data
@@ -126,7 +125,7 @@ class PanelNetwork:
 def sparsest_units(fit, max_units: int = 3):
     """The smallest optimal network of a deep narrow Lasso ``fit`` as units ``(c, p, q)``.
 
-    Uses :func:`~lassobook.deep_narrow.optimal_supports` (the first support found)
+    Uses :func:`~lassobook.paper.deep_narrow.optimal_supports` (the first support found)
     and the columns' canonical form ``σ·ramp(p, q) + const``.
     """
     size, supports = optimal_supports(fit, max_units=max_units)

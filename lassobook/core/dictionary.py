@@ -20,12 +20,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .datasets import Dataset, as_dataset
+from lassobook.core.data import Dataset, as_dataset
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .families import Family
-
-__all__ = ["Dictionary", "build_dictionary", "evaluate_shapes"]
+    from lassobook.core.family import Family
 
 
 def evaluate_shapes(family: "Family", x, params: dict[str, np.ndarray]) -> np.ndarray:

@@ -1,6 +1,6 @@
 r"""Gram matrices of piecewise-linear columns from prefix sums: ``O(log N)`` per entry.
 
-The working-set solver (:mod:`lassobook.structured`) needs, for the columns
+The working-set solver (:mod:`lassobook.solvers.working_set`) needs, for the columns
 ``g_k`` of its working set, the weighted, centred Gram matrix and right-hand side
 
 .. math::
@@ -35,8 +35,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-__all__ = ["PWLForm", "PrefixGram"]
 
 
 @dataclass

@@ -12,10 +12,10 @@ from functools import partial
 import numpy as np
 import torch
 
-__all__ = ["ACTIVATIONS", "HOMOGENEOUS", "check_activation", "numpy_activation", "torch_activation"]
-
 #: Names accepted everywhere (functions, estimator, command line).
 ACTIVATIONS = ("relu", "leaky_relu", "abs", "threshold", "sign")
+
+
 #: Positively homogeneous activations: the unit's scale moves between layers.
 HOMOGENEOUS = ("relu", "leaky_relu", "abs")
 
@@ -59,6 +59,8 @@ def _torch_sign(t):
 
 # Module-level functions (not lambdas) so that fitted models pickle.
 _NUMPY = {"relu": _np_relu, "abs": np.abs, "threshold": _np_threshold, "sign": _np_sign}
+
+
 _TORCH = {"relu": torch.relu, "abs": torch.abs, "threshold": _torch_threshold, "sign": _torch_sign}
 
 

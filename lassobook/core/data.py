@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Dataset", "as_dataset", "paper_dataset", "random_dataset", "read_csv", "PAPER_DATASETS"]
-
 
 def _as_1d_float(values, name: str) -> np.ndarray:
     """Convert to a 1-D float64 array or raise a ValueError that names ``name``."""

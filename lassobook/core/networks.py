@@ -19,9 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .activations import HOMOGENEOUS, torch_activation
-
-__all__ = ["ParallelNetwork", "TwoLayerNet", "as_tensor"]
+from lassobook.core.activations import HOMOGENEOUS, numpy_activation, torch_activation
 
 DTYPE = torch.float64
 
@@ -151,3 +149,118 @@ class TwoLayerNet(ParallelNetwork):
             if self.amplitude is None:
                 return (self.alpha * self.w.abs()).numpy().copy()
             return (self.alpha * self.amplitude).numpy().copy()
+
+
+# ---------------------------------------------------------------------- shapes and kinks
+def chain_function(x, activations, signs, thresholds, rho: float = 0.1):
+    """``f_L(x)`` of the normalized chain, broadcasting over ``x`` and the parameter arrays."""
+    h = np.asarray(x, dtype=np.float64)
+    for a, s, t in zip(activations, signs, thresholds):
+        h = numpy_activation(a, rho)(s * (h - t))
+    return h
+
+
+# ---------------------------------------------------------------------- the family
+class ChainParams:
+    """Per-layer column parameters of a chain family: signs ``s1, …`` and thresholds
+    ``{threshold}1, …`` (``t`` here, ``a`` — input-space breakpoints — for
+    :class:`~lassobook.families.deep_narrow.DeepNarrowReLU`)."""
+
+    threshold = "t"
+
+    @property
+    def layers(self) -> int:
+        """Number of hidden layers, ``L − 1``."""
+        return self.depth - 1
+
+    def _split(self, params):
+        D = self.layers
+        return ([params[f"s{l}"] for l in range(1, D + 1)],
+                [params[f"{self.threshold}{l}"] for l in range(1, D + 1)])
+
+    def _load(self, w, b, alpha, xi):
+        """The family's network with layer weights ``w[l]``, biases ``b[l]`` and output
+        weights ``alpha`` (arrays of shape (m,)), output bias ``xi``."""
+        net = self.network(width=np.size(alpha))
+        with torch.no_grad():
+            for l in range(self.layers):
+                getattr(net, f"w{l + 1}").copy_(torch.as_tensor(w[l])[None])
+                getattr(net, f"b{l + 1}").copy_(torch.as_tensor(b[l])[None])
+            net.alpha.copy_(torch.as_tensor(alpha)[None])
+            net.xi.fill_(float(xi))
+        return net
+
+    @property
+    def penalty_formula(self):
+        ws = " + ".join(f"|w_{{{l},k}}|^{self.depth}" for l in range(1, self.depth))
+        return rf"\frac{{\beta}}{{{self.depth}}}\sum_k \bigl({ws} + |\alpha_k|^{self.depth}\bigr)"
+
+
+# ---------------------------------------------------------------------- the network
+class ChainNet(ParallelNetwork):
+    r"""The parallel network of narrow chains: ``f(x) = Σ_k α_k h_{L,k}(x) + ξ``,
+    ``h_{l+1,k} = σ_l(w_{l,k} h_{l,k} + b_{l,k})``, ``h_{1,k} = x``.
+
+    Parameters ``w1, b1, …, w{L−1}, b{L−1}, alpha`` have shape (n_models, width);
+    ``xi`` has shape (n_models,).  Penalty ``(β/L) Σ_k (Σ_l |w_{l,k}|^L + |α_k|^L)``.
+    """
+
+    def __init__(self, activations, width: int, n_models: int = 1, rho: float = 0.1):
+        super().__init__(width, n_models)
+        self.activations = tuple(activations)
+        self.depth = len(self.activations) + 1
+        self.sigmas = [torch_activation(a, rho) for a in self.activations]
+        shape = (self.n_models, self.width)
+        for l in range(1, self.depth):
+            setattr(self, f"w{l}", nn.Parameter(torch.ones(shape, dtype=DTYPE)))
+            setattr(self, f"b{l}", nn.Parameter(torch.zeros(shape, dtype=DTYPE)))
+        self.alpha = nn.Parameter(torch.zeros(shape, dtype=DTYPE))
+
+    @property
+    def weights(self) -> list:
+        """The penalized weights ``[w1, …, w{L−1}, alpha]``."""
+        return [getattr(self, f"w{l}") for l in range(1, self.depth)] + [self.alpha]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x[None, None, :]
+        for l, sigma in enumerate(self.sigmas, start=1):
+            w, b = getattr(self, f"w{l}"), getattr(self, f"b{l}")
+            h = sigma(w[:, :, None] * h + b[:, :, None])
+        return torch.einsum("sm,smn->sn", self.alpha, h) + self.xi[:, None]
+
+    def penalty(self, beta: float) -> torch.Tensor:
+        L = self.depth
+        return (beta / L) * sum((w.abs() ** L).sum(dim=1) for w in self.weights)
+
+    def init_copy(self, k: int, generator: torch.Generator, lo: float, hi: float) -> None:
+        """Weights ``w_l ~ N(0, 1)``; every layer's threshold at the value the chain takes
+        at a point uniform over the data range ``[lo, hi]`` (kinks start among the data);
+        ``α ~ N(0, 1/width)``."""
+        m, g = self.width, generator
+        w = [torch.randn(m, generator=g, dtype=DTYPE) for _ in self.sigmas]
+        a = [lo + (hi - lo) * torch.rand(m, generator=g, dtype=DTYPE) for _ in self.sigmas]
+        b = []
+        for l in range(len(self.sigmas)):
+            h = a[l]
+            for q in range(l):
+                h = self.sigmas[q](w[q] * h + b[q])
+            b.append(-w[l] * h)
+        for l in range(len(self.sigmas)):
+            getattr(self, f"w{l + 1}")[k] = w[l]
+            getattr(self, f"b{l + 1}")[k] = b[l]
+        self.alpha[k] = torch.randn(m, generator=g, dtype=DTYPE) / np.sqrt(m)
+
+    def unit_coefficients(self) -> np.ndarray:
+        """Each unit's coefficient ``α Π_l |w_l|`` on its normalized shape, shape (n_models, width)."""
+        with torch.no_grad():
+            prod = self.alpha.clone()
+            for w in self.weights[:-1]:
+                prod = prod * w.abs()
+            return prod.numpy().copy()
+
+    def breakpoints(self) -> np.ndarray:
+        """First-layer breakpoints ``−b1/w1`` of every unit, shape (n_models, width, 1)."""
+        with torch.no_grad():
+            w, b = self.w1.numpy(), self.b1.numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(w != 0, -b / w, np.nan)[:, :, None]

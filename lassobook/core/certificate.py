@@ -10,7 +10,7 @@ is a global minimum of the training problem for networks of *any* width (no
 unit can be added with a first-order decrease of the objective, and the
 problem over the measure of units is convex).  :func:`certify` finds the
 maximum exactly with the family's structured oracle where it has one
-(:mod:`lassobook.structured`), or searches ``G`` by dense sampling of its
+(:mod:`lassobook.solvers.working_set`), or searches ``G`` by dense sampling of its
 parameters, always including the data points, all midpoints and all reflections
 ``2x_i − x_j`` (:func:`lassobook.families.breakpoint_candidates`).
 
@@ -29,16 +29,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dictionaries import evaluate_shapes
-
-__all__ = ["Certificate", "certify", "dual_correlations", "dual_objective", "finish",
-           "DUAL_TOL", "GAP_TOL", "NETWORK_TOL", "exact_maximum", "sampled_maximum", "beta_max",
-           "interpolation_limit"]
-
+from lassobook.core.dictionary import evaluate_shapes
 
 #: Relative tolerances of a certificate (documented in README and the module docstring).
 DUAL_TOL = 1e-5      # max |λᵀg| ≤ β (1 + DUAL_TOL) over the continuous family
+
+
 GAP_TOL = 1e-4       # (P − D(λ / max(1, ρ))) ≤ GAP_TOL · P
+
+
 NETWORK_TOL = 1e-8   # |network objective − P| ≤ NETWORK_TOL · P (+ float64 conditioning of x)
 
 
@@ -194,7 +193,7 @@ def interpolation_limit(beta: float, beta_max: float | None) -> str | None:
         return None
     return (f"β = {beta:.3g} is {beta / beta_max:.1e} of β_max = {beta_max:.3g}: the problem is at "
             f"the interpolation limit; its limit as β → 0 is the minimum-ℓ1 interpolant "
-            f"(lassobook.landscape.min_l1_interpolation)")
+            f"(lassobook.analysis.interpolation.min_l1_interpolation)")
 
 
 def _diagnosis(cert: Certificate, fit) -> str:
@@ -230,16 +229,13 @@ def exact_maximum(family, data, lam, oracle=None):
 
     Returns ``(value, worst params, number of dictionary columns)``, or ``None`` when the
     family has no oracle whose maximum is the continuous one
-    (:attr:`lassobook.structured.StructuredOracle.continuous`).  A given ``oracle``
+    (:attr:`lassobook.core.oracle.StructuredOracle.continuous`).  A given ``oracle``
     is used as it is (its maximum may be over its finite dictionary only).
     """
-    from .structured import structured_oracle
-
     if oracle is None:          # only an oracle whose maximum is the continuous one
-        try:
-            oracle = structured_oracle(family, data)
-        except ValueError:
+        if not family.has_oracle:
             return None
+        oracle = family.oracle(data)
         if not oracle.continuous:
             return None
     sums = oracle.sums(np.asarray(lam, dtype=np.float64)[data.order])
@@ -250,7 +246,7 @@ def exact_maximum(family, data, lam, oracle=None):
 
 def certify(fit, *, tol: float = DUAL_TOL, resolution: int = 2000, sampled: bool = True,
             oracle=None) -> Certificate:
-    """Certify (or refute) global optimality of a :class:`~lassobook.lasso.LassoFit`.
+    """Certify (or refute) global optimality of a :class:`~lassobook.solvers.lasso.LassoFit`.
 
     Parameters
     ----------

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .datasets import as_dataset
-from .lasso import check_beta
-from .solvers.tv import tv_denoise, tv_objective
-
-__all__ = ["TV_WEIGHT", "tv_network_fit"]
+from lassobook.core.data import as_dataset
+from lassobook.solvers.lasso import check_beta
+from lassobook.solvers.tv import tv_denoise, tv_objective
 
 #: TV weight per unit of β, by activation.
 TV_WEIGHT = {"threshold": 1.0, "sign": 0.5}
@@ -52,7 +50,6 @@ def tv_network_fit(x, y=None, *, activation: str, beta: float) -> tuple[np.ndarr
 
 # ---------------------------------------------------------------------------- ℓ∞ (clipping)
 
-__all__ += ["project_l1_ball", "prox_linf", "clip_levels", "linf_network_fit"]
 
 
 def project_l1_ball(v, radius: float) -> np.ndarray:
