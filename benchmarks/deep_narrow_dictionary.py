@@ -33,10 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lassobook.datasets import random_dataset
-from lassobook.dictionaries import build_dictionary
-from lassobook.deep_narrow import DeepNarrowReLU
-from lassobook.lasso import solve_lasso
+from lassobook.core.data import random_dataset
+from lassobook.core.dictionary import build_dictionary
+from lassobook.families.deep_narrow import DeepNarrowReLU
+from lassobook.solvers.lasso import solve_lasso
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,7 +20,7 @@ torch's own); then the case is timed without tracing, best of ``repeats`` runs
 (3 when the first run took under 5 s, 1 under 30 s, else none and ``time`` is
 the first run).  A structured run is ``fit_structured`` *and* its certificate
 over the full dictionary; ``gap`` is its certified relative duality gap
-(:meth:`~lassobook.structured.StructuredFit.duality_gap`).  A dense case is
+(:meth:`~lassobook.solvers.working_set.StructuredFit.duality_gap`).  A dense case is
 skipped (``"skipped"``) when its dictionary would exceed ``--dense-max-entries``
 matrix entries, and killed at ``--timeout`` seconds.
 
@@ -108,7 +108,7 @@ def _compare(data, fam, beta, rounds: int = 5, per_round: int = 20) -> dict:
     """Structured (fit + certificate) against dense, both warm, interleaved in this process."""
     import numpy as np
 
-    from lassobook.structured import dense_fit, fit_structured
+    from lassobook.solvers.working_set import dense_fit, fit_structured
 
     def structured():
         fit = fit_structured(data, family=fam, beta=beta)
@@ -153,7 +153,8 @@ def run_case(case: dict) -> dict:
 
     torch.set_num_threads(1)
     import lassobook as lb
-    from lassobook.structured import dense_fit, fit_structured, train_adam_until
+    from lassobook.solvers.working_set import dense_fit, fit_structured
+    from lassobook.training import train_adam_until
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     fam = lb.get_family(**FAMILIES[case["family"]])

@@ -5,7 +5,7 @@ already measured by ``benchmarks/tv_solver.py`` (``results/tv_solver.json``);
 this script reuses its cvxpy reference and KKT check and adds:
 
 1. **ℓ∞ form** (units that reach every pattern, ``K ≥ N − 1``):
-   ``lassobook.closed_forms.linf_network_fit`` (clipping, ``O(N log N)``) against
+   ``lassobook.solvers.closed_forms.linf_network_fit`` (clipping, ``O(N log N)``) against
    cvxpy + Clarabel on ``min_{u,ξ} ½‖u + ξ1 − y‖² + β‖u‖_∞``, for N = 10² … 10⁶
    (cvxpy skipped for larger N once one solve took more than 60 s): time ratio,
    objective and fitted-value agreement, and the KKT violation of our solution.
@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import lassobook as lb  # noqa: E402
-from lassobook.closed_forms import TV_WEIGHT, clip_levels, linf_network_fit, tv_network_fit  # noqa: E402
+from lassobook.solvers.closed_forms import TV_WEIGHT, clip_levels, linf_network_fit, tv_network_fit  # noqa: E402
 
 torch.set_num_threads(1)
 HERE = Path(__file__).resolve().parent

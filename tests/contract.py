@@ -1,6 +1,6 @@
 """The contract every fit of the test suite is held to (registered by conftest.py).
 
-For each :class:`~lassobook.lasso.LassoFit` that :func:`lassobook.fit` returns:
+For each :class:`~lassobook.solvers.lasso.LassoFit` that :func:`lassobook.fit` returns:
 
 * the network rebuilt from the solution has the reported objective (relative
   1e-8, widened only by the float64 conditioning of inputs far from 0);

@@ -7,11 +7,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook.absolute_value import (COUNTEREXAMPLE, MIRROR_EXAMPLE, ThreeLayerAbs,
-                                      ThreeLayerAbsNet, dual_tight_fraction, found_units,
-                                      mirror_kinks, mirror_points, tight_set)
-from lassobook.landscape import vertex_solution
-from lassobook.certificate import dual_correlations
+from lassobook.paper.abs_three_layer import COUNTEREXAMPLE, MIRROR_EXAMPLE
+from lassobook.families.abs3 import ThreeLayerAbs, ThreeLayerAbsNet, mirror_points
+from lassobook.analysis.kinks import dual_tight_fraction, found_units, mirror_kinks, tight_set
+from lassobook.analysis.landscape import vertex_solution
+from lassobook.core.certificate import dual_correlations
 from lassobook.training import train_adam
 
 from conftest import datasets
@@ -196,7 +196,7 @@ def test_mirror_example_has_a_unique_optimum_with_an_inside_mirror_and_found_uni
 
 # ---------------------------------------------------------------------------- book helpers
 def test_book_helpers_library_table_selection_and_check():
-    from lassobook.absolute_value import check_library, library_selection, library_table
+    from lassobook.paper.abs_three_layer import check_library, library_selection, library_table
 
     data = lb.as_dataset(COUNTEREXAMPLE["x"], COUNTEREXAMPLE["y"])
     raw = lb.build_dictionary(data, FULL, prune=False)
@@ -213,7 +213,7 @@ def test_book_helpers_library_table_selection_and_check():
 def test_format_table_formats_by_column_meaning():
     import pandas as pd
 
-    from lassobook.absolute_value import format_table
+    from lassobook.paper.tables import format_table
 
     df = pd.DataFrame({"Lasso optimum": [0.5], "relative difference": [1.234e-9],
                        "share": [0.25], "name": ["a"], "units": [3]})
@@ -222,7 +222,7 @@ def test_format_table_formats_by_column_meaning():
 
 
 def test_fit_table_sparse_optima_and_compare_table():
-    from lassobook.absolute_value import compare_table, fit_table, sparse_optima
+    from lassobook.paper.abs_three_layer import compare_table, fit_table, sparse_optima
 
     data = lb.as_dataset(COUNTEREXAMPLE["x"], COUNTEREXAMPLE["y"])
     beta = COUNTEREXAMPLE["beta"]

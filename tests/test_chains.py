@@ -7,12 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook.absolute_value import ThreeLayerAbs
-from lassobook.chains import (DEEPEST_KINK, DEPTH_EXAMPLE, KINK_CLASSES, SECOND_ORDER_EXAMPLE,
-                              ChainNet, NarrowChain, chain_function, classify_kinks,
-                              continuous_search, first_order_columns, kink_census,
-                              kink_equations, mirror_order, piecewise_kinks, vertex_thresholds)
-from lassobook.deep_narrow import DeepNarrowReLU
+from lassobook.families.abs3 import ThreeLayerAbs
+from lassobook.paper.abs_deeper import DEEPEST_KINK, DEPTH_EXAMPLE, SECOND_ORDER_EXAMPLE
+from lassobook.analysis.kinks import KINK_CLASSES, classify_kinks, kink_census, mirror_order, piecewise_kinks
+from lassobook.core.networks import ChainNet, chain_function
+from lassobook.families.chains import NarrowChain, first_order_columns, kink_equations, vertex_thresholds
+from lassobook.analysis.search import continuous_search
+from lassobook.families.deep_narrow import DeepNarrowReLU
 from lassobook.training import train_adam
 
 from conftest import datasets
@@ -48,7 +49,7 @@ def test_get_family_routes_chains_and_names_problems():
 def test_subsets_are_all_combinations_in_order(q, k, chunk):
     from itertools import combinations
 
-    from lassobook.chains import _subsets
+    from lassobook.families.chains import _subsets
 
     blocks = list(_subsets(q, k, chunk))
     got = np.concatenate(blocks) if blocks else np.zeros((0, k), dtype=int)
@@ -231,8 +232,7 @@ def test_adam_never_beats_the_four_layer_abs_lasso():
 
 # ---------------------------------------------------------------------------- book helpers
 def test_book_helpers_census_rows_and_mirror_order():
-    from lassobook.chains import (activation_depth_rows, census_table, check_mirror_order,
-                                  spread_selection)
+    from lassobook.paper.abs_deeper import activation_depth_rows, census_table, check_mirror_order, spread_selection
 
     census = census_table(range(3, 6), lb.get_family("abs", 4), noise=1.0)
     assert list(census.index) == [3, 4, 5]

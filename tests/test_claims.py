@@ -36,7 +36,7 @@ def test_table_lists_every_paper_claim_and_marks_failures_red_and_gaps_uncovered
 
 
 def test_what_we_found_lists_the_page_checks(monkeypatch):
-    from lassobook import claims
+    from lassobook.paper import claims
 
     monkeypatch.setattr(claims, "_RECORDED", [])
     check("two_layer.lasso", True, measured={"a": 1, "b": 2.5, "c": 3, "d": 4})

@@ -185,7 +185,7 @@ def test_a_failing_fit_leaves_no_partial_output(tmp_path, capsys, monkeypatch, f
 
     import lassobook.fitting as fitting
     from lassobook import cli
-    from lassobook.lasso import SolverError
+    from lassobook.solvers.lasso import SolverError
 
     def bad(*args, **kwargs):
         if failure == "solver":

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lassobook.datasets import read_csv
+from lassobook.core.data import read_csv
 
 BOM = b"\xef\xbb\xbf"
 BAD_TOKENS = ["nan", "NaN", "inf", "-inf", "Infinity", "", "   ", "1e999", "abc", '"', '"1', '1"x',

@@ -7,13 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook.certificate import dual_correlations
-from lassobook.deep_narrow import (
-    AUTHORS_PROTOCOL, FIG3_THEORETICAL, AuthorsNet, DeepNarrowNet, DeepNarrowReLU, authors_init,
-    authors_kink, authors_split_network, basis_pursuit, capped_ramp, chain_shape, function_kinks,
-    optimal_supports, theoretical_coefficients, train_network,
-)
-from lassobook.lasso import lasso_objective
+from lassobook.core.certificate import dual_correlations
+from lassobook.paper.authors import AUTHORS_PROTOCOL, FIG3_THEORETICAL, AuthorsNet, authors_init, authors_kink, authors_split_network, theoretical_coefficients, train_network
+from lassobook.families.deep_narrow import DeepNarrowNet, DeepNarrowReLU, capped_ramp, chain_shape
+from lassobook.paper.deep_narrow import basis_pursuit, optimal_supports
+from lassobook.analysis.kinks import function_kinks
+from lassobook.solvers.lasso import lasso_objective
 from lassobook.training import train_adam
 
 from conftest import datasets
@@ -319,8 +318,7 @@ def test_chain_shape_broadcasts():
 def test_chapter_tables_on_fig3():
     """The deep narrow chapter's helpers: dictionary table, same optimum, smallest networks."""
     import lassobook as lb
-    from lassobook.deep_narrow import (certify_cases, dictionary_table, same_optimum_table,
-                                       smallest_table)
+    from lassobook.paper.deep_narrow import certify_cases, dictionary_table, same_optimum_table, smallest_table
 
     data = lb.paper_dataset("fig19")
     table = dictionary_table(data, 4)

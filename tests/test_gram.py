@@ -1,4 +1,4 @@
-"""Closed-form Gram matrices (lassobook.gram) equal the ones of the evaluated columns."""
+"""Closed-form Gram matrices (lassobook.solvers.gram) equal the ones of the evaluated columns."""
 
 import numpy as np
 import pytest
@@ -6,8 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook.gram import PrefixGram, PWLForm
-from lassobook.structured import ResidualSums, structured_oracle
+from lassobook.solvers.gram import PrefixGram, PWLForm
+from lassobook.core.oracle import ResidualSums
+from lassobook.solvers.working_set import structured_oracle
 
 
 @st.composite
@@ -64,7 +65,7 @@ def test_deep_forms_equal_the_columns(activation, depth):
 def test_forms_path_certifies_and_matches_evaluated_columns(activation, depth, monkeypatch):
     """Past the column cache (forced small here) the working set builds its Gram from forms; the
     fit certifies and matches the evaluated-column path to the solver's tolerance."""
-    from lassobook import structured
+    from lassobook.solvers import working_set
 
     rng = np.random.default_rng(0)
     n = 3000 if depth == 2 else 400
@@ -73,13 +74,13 @@ def test_forms_path_certifies_and_matches_evaluated_columns(activation, depth, m
     fam = lb.get_family(activation, depth)
     ref = lb.fit(x, y, family=fam, beta=0.01 * n)                 # evaluated columns (cached)
     seen = []
-    original = structured._WorkingSet.__init__
+    original = working_set._WorkingSet.__init__
 
     def small_cache(self, *args, **kwargs):
         original(self, *args, **{**kwargs, "cache": 1000})
         seen.append(self.pg is not None)
 
-    monkeypatch.setattr(structured._WorkingSet, "__init__", small_cache)
+    monkeypatch.setattr(working_set._WorkingSet, "__init__", small_cache)
     fit = lb.fit(x, y, family=fam, beta=0.01 * n)
     assert seen == [True] and fit.certificate().certified
     assert fit.objective == pytest.approx(ref.objective, rel=1e-7)

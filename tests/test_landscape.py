@@ -6,7 +6,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook.landscape import min_l1_interpolation, optimal_set, regularization_path
+from lassobook.analysis.interpolation import min_l1_interpolation
+from lassobook.analysis.landscape import optimal_set, regularization_path
 
 from conftest import datasets
 
@@ -80,10 +81,10 @@ def test_beta_to_zero_tends_to_minimum_l1_interpolation():
 
 
 # ---------------------------------------------------------------------- β → 0 polytope, Adam classes
-from lassobook.deep_narrow import FIG3_THEORETICAL, theoretical_coefficients  # noqa: E402
-from lassobook.landscape import (  # noqa: E402
-    RUN_CLASSES, classify_runs, interpolation_set, off_data_columns, path_sparsity, tight_kinks,
-)
+from lassobook.paper.authors import FIG3_THEORETICAL, theoretical_coefficients  # noqa: E402
+from lassobook.analysis.landscape import RUN_CLASSES, classify_runs, path_sparsity
+from lassobook.analysis.interpolation import interpolation_set, off_data_columns
+from lassobook.analysis.kinks import tight_kinks
 
 
 @pytest.mark.parametrize("activation", ["relu", "abs"])
@@ -200,7 +201,7 @@ def test_landscape_plots_draw():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lassobook.landscape import plot_optimal_network, plot_path
+    from lassobook.paper.landscape import plot_optimal_network, plot_path
 
     data = lb.paper_dataset("fig3")
     S = interpolation_set(data, family=lb.get_family("relu", depth=4))
@@ -216,10 +217,11 @@ def test_chapter_helpers_name_tabulate_and_draw_the_library():
     import matplotlib
 
     matplotlib.use("Agg")
-    from lassobook import landscape as ls
+    from lassobook.analysis import interpolation
+    from lassobook.paper import landscape as ls
 
     data = lb.paper_dataset("fig3")
-    S = ls.interpolation_set(data, family=lb.get_family("relu", depth=4))
+    S = interpolation.interpolation_set(data, family=lb.get_family("relu", depth=4))
     i = int(S.sparsest()[0])
     assert ls.network_name(S.dictionary, S.vertices[i]).startswith("+1·ramp(5, 8)")
     mn = S.min_norm()
@@ -237,12 +239,13 @@ def test_chapter_helpers_name_tabulate_and_draw_the_library():
 
 
 def test_chapter_checks_on_figure_3():
-    from lassobook import landscape as ls
-    from lassobook.deep_narrow import FIG3_THEORETICAL
+    from lassobook.analysis import interpolation
+    from lassobook.paper import landscape as ls
+    from lassobook.paper.authors import FIG3_THEORETICAL
 
     data = lb.paper_dataset("fig3")
     fams = {L: lb.get_family("relu", depth=L) for L in (2, 3, 4)}
-    library = {L: ls.interpolation_set(data, family=f) for L, f in fams.items()}
+    library = {L: interpolation.interpolation_set(data, family=f) for L, f in fams.items()}
     found = ls.check_library(library)
     assert found == {"vertices": {2: 4, 3: 1, 4: 3}, "same_fit": True, "exhaustive": True}
     index, worst = ls.theory_vertices(library, FIG3_THEORETICAL)

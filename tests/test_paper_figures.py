@@ -9,11 +9,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import lassobook as lb  # noqa: E402
-from lassobook.deep_narrow import FIG3_THEORETICAL, capped_ramp  # noqa: E402
-from lassobook.paper_figures import (  # noqa: E402
-    PAPER_NETWORKS, PanelNetwork, chain_params, paper_figure_2, paper_figure_3,
-    paper_figure_18, paper_figure_19, sparsest_units, unit_label,
-)
+from lassobook.paper.authors import FIG3_THEORETICAL
+from lassobook.families.deep_narrow import capped_ramp  # noqa: E402
+from lassobook.paper.figures import PAPER_NETWORKS, PanelNetwork, chain_params, paper_figure_2, paper_figure_3, paper_figure_18, paper_figure_19, sparsest_units, unit_label
 
 
 def _lasso(data, L, beta):

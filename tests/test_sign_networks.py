@@ -11,13 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook.closed_forms import (clip_levels, linf_network_fit, project_l1_ball, prox_linf,
-                                    tv_network_fit)
-from lassobook.sign_networks import (DeepSign, DeepSignNet, count_switches, dictionary_size,
-                                     enumerate_unit_patterns, exact_certificate,
-                                     max_switching_correlation, max_switches,
-                                     sample_unit_patterns, switching_gaps, switching_patterns,
-                                     threshold_functions, unit_weights)
+from lassobook.solvers.closed_forms import clip_levels, linf_network_fit, project_l1_ball, prox_linf, tv_network_fit
+from lassobook.families.sign import DeepSign, exact_certificate
+from lassobook.families.sign_network import DeepSignNet, unit_weights
+from lassobook.families.sign_patterns import count_switches, dictionary_size, enumerate_unit_patterns, max_switching_correlation, max_switches, sample_unit_patterns, switching_gaps, switching_patterns, threshold_functions
 
 from conftest import datasets, without_support
 
@@ -289,7 +286,7 @@ def test_other_bad_arguments():
 
 # ---------------------------------------------------------------------------- book helpers
 def test_book_helpers_enumeration_and_size_tables():
-    from lassobook.sign_networks import check_enumeration_facts, enumeration_table, size_table
+    from lassobook.paper.sign_networks import check_enumeration_facts, enumeration_table, size_table
 
     cases = [("rectangular", (2,)), ("rectangular", (3,)), ("rectangular", (3, 2)),
              ("rectangular", (2, 2, 2)), ("tree", (2, 2)), ("tree", (3, 3))]
@@ -301,8 +298,7 @@ def test_book_helpers_enumeration_and_size_tables():
 
 
 def test_book_helpers_depth_fits_and_K():
-    from lassobook.sign_networks import (DEPTH_ORDER, depth_families, depth_fits,
-                                         linf_threshold_K, optimum_by_K)
+    from lassobook.paper.sign_networks import DEPTH_ORDER, depth_families, depth_fits, linf_threshold_K, optimum_by_K
 
     data = lb.random_dataset(7, 2, noise=2.0)
     df, fits, sampled, exact = depth_fits(depth_families(), data, 0.5, n_random_units=2000)

@@ -7,12 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook import structured
-from lassobook.closed_forms import tv_network_fit
-from lassobook.dictionaries import evaluate_shapes
-from lassobook.lasso import SolverError
-from lassobook.structured import (dense_fit, fit_structured, solve_gram_lasso, structured_oracle,
-                                  train_adam_until)
+from lassobook.solvers import gram_lasso
+from lassobook.solvers.closed_forms import tv_network_fit
+from lassobook.core.dictionary import evaluate_shapes
+from lassobook.solvers.lasso import SolverError
+from lassobook.solvers.working_set import dense_fit, fit_structured, structured_oracle
+from lassobook.solvers.gram_lasso import solve_gram_lasso
+from lassobook.training import train_adam_until
 
 from conftest import datasets
 
@@ -271,8 +272,8 @@ def test_active_set_compiled_equals_interpreted(problem):
     z_fast = np.zeros(b.size) if z0 is None else z0.copy()
     z_slow = z_fast.copy()
     steps = max(50, 10 * b.size)
-    status = structured._active_set_core(*args, z_fast, steps, 1e-11, 1e-13)
-    status_py = structured._active_set_core.py_func(*args, z_slow, steps, 1e-11, 1e-13)
+    status = gram_lasso._active_set_core(*args, z_fast, steps, 1e-11, 1e-13)
+    status_py = gram_lasso._active_set_core.py_func(*args, z_slow, steps, 1e-11, 1e-13)
     assert status == status_py == 0
     assert np.allclose(z_fast, z_slow, rtol=1e-9, atol=1e-12 * (1 + np.abs(z_slow).max(initial=0.0)))
 

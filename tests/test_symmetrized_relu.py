@@ -5,11 +5,10 @@ import pytest
 import torch
 
 import lassobook as lb
-from lassobook.certificate import certify
-from lassobook.chains import classify_kinks
-from lassobook.symmetrized_relu import (HAT_EXAMPLE, REFLECTION_EXAMPLE, SymmetrizedReLU,
-                                        SymReLUNet, angle_sweep, continuous_search,
-                                        reflection_columns, slopes, symrelu_shape)
+from lassobook.core.certificate import certify
+from lassobook.analysis.kinks import classify_kinks
+from lassobook.paper.symmetrized_relu import HAT_EXAMPLE, REFLECTION_EXAMPLE, angle_sweep, continuous_search
+from lassobook.families.symmetrized_relu import SymmetrizedReLU, SymReLUNet, reflection_columns, slopes, symrelu_shape
 
 FAM = SymmetrizedReLU()
 
@@ -80,7 +79,7 @@ def test_reconstruction_is_balanced(norm):
 
 def test_corners_and_axes_are_the_chains():
     """θ = π/4: relu(|x − t1| − t2); θ = −3π/4: relu(−|x − t1| − t2); θ = 0: relu(relu(x − t1) − t2)."""
-    from lassobook.chains import NarrowChain
+    from lassobook.families.chains import NarrowChain
 
     x = np.linspace(-3, 3, 241)
     absrelu, relu3 = NarrowChain(("abs", "relu")), NarrowChain(("relu", "relu"))

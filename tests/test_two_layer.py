@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook import lasso as lasso_module
-from lassobook.closed_forms import tv_network_fit
+from lassobook.solvers import lasso as lasso_module
+from lassobook.solvers.closed_forms import tv_network_fit
 from lassobook.training import train_adam
 
 from conftest import datasets, without_support

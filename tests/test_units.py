@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook.structured import StructuredFit
+from lassobook.solvers.lasso import lasso_objective
+from lassobook.solvers.working_set import StructuredFit
 
 #: (activation, depth, architecture, widths) — one entry per family of the package
 FAMILIES = [
@@ -102,7 +103,7 @@ def test_suboptimal_point_fails_the_gap_check():
     """A dual-feasible residual does not certify a primal point that is not optimal."""
     fit = lb.fit(X, Y, family="relu", beta=0.1)
     fit.solution.z = fit.solution.z * 1.5          # a worse point, same (feasible) dual
-    fit.solution.objective = lb.lasso.lasso_objective(
+    fit.solution.objective = lasso_objective(
         fit.dictionary.matrix, fit.data.y, fit.solution.z, fit.solution.xi, fit.beta)
     fit._network = None
     cert = fit.certificate()
@@ -124,7 +125,7 @@ def test_beta_above_beta_max_is_the_constant_fit(beta, solver):
 def test_tiny_beta_certifies_or_says_interpolation_limit(beta):
     try:
         fit = lb.fit(X, Y, family="relu", beta=beta)
-    except lb.lasso.SolverError as exc:
+    except lb.SolverError as exc:
         message = str(exc)
         assert "interpolation limit" in message and "min_l1_interpolation" in message
         assert "\n" not in message and len(message) < 300
