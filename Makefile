@@ -1,7 +1,9 @@
 # The two commands of the README, on a fresh clone with only python3:
 #   make book   # a virtual environment with the locked versions, then the full book
 #   make test   # the test suite (it builds the quick book in a temporary folder)
+# `make book JOBS=2` executes two notebooks at a time (lassobook build --jobs 2).
 PYTHON ?= python3
+JOBS ?= 1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -18,10 +20,10 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/lassobook build --profile full
+	$(BIN)/lassobook build --profile full --jobs $(JOBS)
 
 quick: $(STAMP)
-	$(BIN)/lassobook build --profile quick
+	$(BIN)/lassobook build --profile quick --jobs $(JOBS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -177,7 +177,9 @@ def test_cli_help_shows_examples(capsys):
 
 
 # --------------------------------------------------------------------------- (3) failing notebook
-def test_failing_cell_raises_notebook_error(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_failing_cell_raises_notebook_error(tmp_path, jobs):
+    """The same error with ``jobs=2``, where it comes back from a worker process."""
     text = myst_notebook(
         "Broken",
         "x = n + 1",
@@ -187,9 +189,10 @@ def test_failing_cell_raises_notebook_error(tmp_path):
         """,
         parameters="n = 0",
     )
-    root = make_root(tmp_path, {"broken": text}, "profiles:\n  quick:\n    broken: {n: 20}\n")
+    notebooks = {"broken": text, "fine": myst_notebook("Fine", "print(1)")}
+    root = make_root(tmp_path, notebooks, "profiles:\n  quick:\n    broken: {n: 20}\n")
     with pytest.raises(book.NotebookError) as info:
-        book.stage_book("quick", root=root, progress=False)
+        book.stage_book("quick", root=root, progress=False, jobs=jobs)
     err = info.value
     message = str(err)
     assert isinstance(err, RuntimeError)
