@@ -400,10 +400,11 @@ def execute_all(tasks: Iterable[Task], jobs: int = 1, progress: bool = True,
     """Execute the tasks not up to date in the cache, ``jobs`` at a time; return one
     :class:`Execution` per task, in the order given (whatever the completion order).
 
-    With ``jobs == 1`` the notebooks run one after another from this process (one
-    kernel at a time). With ``jobs > 1`` each runs in a worker process with its
-    own kernel, longest first (by the last recorded time); the executed notebooks
-    are the same as with one job, but the kernels' memory adds up.
+    With ``jobs == 1`` the notebooks run one after another from this process, in
+    the order given, one kernel at a time. With ``jobs > 1`` each runs in a
+    worker process with its own kernel, longest first (by the last recorded
+    time); the executed notebooks are the same as with one job, but the kernels'
+    memory adds up.
     """
     from tqdm.auto import tqdm
 
@@ -415,7 +416,9 @@ def execute_all(tasks: Iterable[Task], jobs: int = 1, progress: bool = True,
         hit = task.cached()
         if hit is not None:
             done[task.key] = hit
-    pending = sorted((t for t in tasks if t.key not in done), key=lambda t: -t.expected_seconds())
+    pending = [task for task in tasks if task.key not in done]
+    if jobs > 1:  # longest first, so the last one to start is short
+        pending.sort(key=lambda task: -task.expected_seconds())
     bar = tqdm(total=len(tasks), desc=desc, unit="nb", disable=not progress, file=sys.stderr)
     with bar:
         for task in tasks:
