@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numba.core import caching as numba_caching
 
-from lassobook import tv
+from lassobook.solvers import tv
 from lassobook.solvers.tv import tv_denoise, tv_lasso_coefficients, tv_objective
 
 cp = pytest.importorskip("cvxpy")
@@ -180,8 +180,8 @@ def test_optimality_conditions_vector(data, y):
     "kind", ["noise", "steps", "ramp", "sine", "alternating", "random_walk"]
 )
 def test_optimality_conditions_large(kind):
-    # Also exercises the cases that make Condat's 2013 algorithm quadratic
-    # (smooth signals such as ramps); the taut string stays linear.
+    # Also exercises smooth signals such as ramps, on which the upper chain
+    # of the taut string marches forward (the kernel's chain compaction).
     n = 100_000
     rng = np.random.default_rng(7)
     x = np.arange(n)
@@ -311,6 +311,55 @@ def test_compiled_kernel_matches_python(data, y, kind):
         np.testing.assert_allclose(u, y, rtol=0, atol=1e-12 * max(1.0, np.abs(y).max()))
 
 
+@pytest.mark.parametrize("kind", ["ramp up", "ramp down", "parabola", "ramp edges"])
+def test_compiled_kernel_matches_python_long_chains(kind):
+    # Smooth signals keep one chain alive for ~sqrt(8 lam / slope) points
+    # while its front is consumed: the kernel then moves the chain down
+    # (compaction).  Both chains, scalar and per-edge weights; bit for bit.
+    n = 3000
+    x = np.arange(n, dtype=float)
+    rng = np.random.default_rng(5)
+    lam = 2.0
+    if kind == "ramp up":
+        y = 1e-3 * x
+    elif kind == "ramp down":
+        y = -1e-3 * x
+    elif kind == "parabola":
+        y = 1e-6 * (x - n / 2) ** 2
+    else:
+        y = 1e-3 * x + 1e-3 * rng.normal(size=n)
+        lam = rng.uniform(0.5, 3.0, size=n - 1)
+    u = tv._tv_denoise(y, lam)
+    np.testing.assert_array_equal(u, tv._tv_denoise(y, lam, tv._taut_string.py_func))
+    assert_tv_optimal(u, y, lam)
+
+
+@pytest.mark.parametrize("exponent", [300, 305, 307])
+def test_huge_magnitudes_are_solved_by_exact_rescaling(exponent):
+    # |cumulative sums| * 2N beyond float64: the slope tests could overflow,
+    # so the problem is solved scaled by a power of two (exact) and scaled
+    # back.  The result equals the scaled problem's bit for bit.
+    rng = np.random.default_rng(exponent)
+    n = 2000
+    y = 10.0**exponent * np.repeat(rng.normal(size=20), n // 20) * 1e-3
+    y += 10.0**exponent * 1e-4 * rng.normal(size=n)
+    lam = 10.0**exponent * 0.05
+    u = tv_denoise(y, lam)
+    e = 60
+    u_scaled = tv_denoise(np.ldexp(y, -e), np.ldexp(lam, -e))
+    np.testing.assert_array_equal(u, np.ldexp(u_scaled, e))
+    assert np.all(np.isfinite(u))
+    assert_tv_optimal(u, y, lam)
+
+
+def test_finite_y_whose_sum_overflows():
+    # The mean overflows: an error unless the problem is trivial (as before).
+    y = np.array([1.7e308, 1.7e308, 1.0])
+    np.testing.assert_array_equal(tv_denoise(y, 0.0), y)
+    with pytest.raises(ValueError, match="overflow"):
+        tv_denoise(y, 1.0)
+
+
 def test_kernel_compiles_without_a_writable_cache(monkeypatch):
     # Read-only install and home: numba.njit(cache=True) raises at import;
     # the module warns and compiles without a cache instead.
@@ -436,3 +485,55 @@ def test_lasso_coefficients_reproduce_u_with_threshold_dictionary(y, lam):
     # ... and the Lasso objective with penalty lam * ||jumps||_1 is the TV objective.
     lasso = 0.5 * np.sum((offset + features @ jumps - y) ** 2) + lam * np.abs(jumps).sum()
     assert lasso == pytest.approx(tv_objective(u, y, lam), rel=1e-12, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# Against condat-tv (Condat's C code), if installed
+# ---------------------------------------------------------------------------
+
+
+def _condat_tv():
+    try:
+        import condat_tv
+    except ImportError:
+        pytest.skip("condat-tv not installed (optional: pip install condat-tv)")
+    return condat_tv
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(
+    y=st.lists(
+        st.one_of(finite, st.integers(-3, 3).map(float)), min_size=1, max_size=200
+    ).map(np.array),
+    lam=scalar_lams,
+)
+def test_objective_equals_condat_tv(y, lam):
+    # condat-tv minimises the same objective, 0.5 ||u - y||^2 + lam TV(u)
+    # (scalar lam only), by a different algorithm (running means, TV1D_denoise_v2).
+    condat_tv = _condat_tv()
+    u = tv_denoise(y, lam)
+    v = condat_tv.tv_denoise(y, lam)
+    f = tv_objective(u, y, lam)
+    g = tv_objective(v, y, lam)
+    scale = max(1.0, float(np.max(np.abs(y))))
+    assert abs(f - g) <= 1e-12 * abs(g) + 1e-20 * scale**2 * y.size, (f, g)
+    # Both are near-exact minimisers of a 1-strongly convex objective.
+    # (condat-tv's u is off by ~eps * lam: 3e-11 for y = 0, lam = 1e6.)
+    np.testing.assert_allclose(u, v, rtol=0, atol=1e-9 * scale + 1e-15 * lam)
+
+
+@pytest.mark.parametrize("kind", ["random_walk", "noise", "ramp", "steps"])
+def test_objective_equals_condat_tv_large(kind):
+    condat_tv = _condat_tv()
+    n = 100_000
+    rng = np.random.default_rng(11)
+    y = {
+        "random_walk": np.cumsum(rng.normal(size=n)),
+        "noise": rng.normal(size=n),
+        "ramp": 1e-3 * np.arange(n),
+        "steps": np.repeat(rng.normal(size=100) * 5, n // 100) + rng.normal(size=n),
+    }[kind]
+    for lam in (0.1, 1.0, 50.0):
+        f = tv_objective(tv_denoise(y, lam), y, lam)
+        g = tv_objective(condat_tv.tv_denoise(y, lam), y, lam)
+        assert abs(f - g) <= 1e-12 * abs(g), (kind, lam, f, g)

@@ -30,22 +30,27 @@ tolerance.
 Algorithm
 ---------
 :func:`tv_denoise` uses the taut-string characterisation (Davies & Kovac,
-2001; also the basis of Condat's "direct" algorithm, IEEE SPL 2013): with
-:math:`C_k = \sum_{n \le k} y_n`, the cumulative sum :math:`F_k = \sum_{n
-\le k} u_n` of the solution is the shortest path from :math:`(0, 0)` to
-:math:`(N, C_N)` inside the tube :math:`|F_k - C_k| \le \lambda_k`, and
+2001): with :math:`C_k = \sum_{n \le k} y_n`, the cumulative sum :math:`F_k =
+\sum_{n \le k} u_n` of the solution is the shortest path from :math:`(0, 0)`
+to :math:`(N, C_N)` inside the tube :math:`|F_k - C_k| \le \lambda_k`, and
 :math:`u` is its slope.  The path is built with the funnel algorithm (two
 hulls, each point pushed and popped once), so the cost is :math:`O(N)` in
-the worst case -- unlike Condat's 2013 algorithm, which re-scans after
-every breakpoint and becomes quadratic on smooth signals (on a ramp of
-:math:`10^6` samples a pure-Python port of it took > 14 s, this one ~1 s in
-pure Python).  There is no iteration and no tolerance: the result is exact
-up to floating-point rounding (about ``N * eps * max|y|`` in the worst case).
+the worst case.  Condat's direct algorithm (IEEE SPL 2013) is :math:`O(N^2)`
+in the worst case; its successor, Condat's 2017 C code ``TV1D_denoise_v2``
+(the ``condat-tv`` package), is linear like this one, and on random-walk,
+Gaussian, ramp and step signals (:math:`N = 10^4 \dots 10^6`) the two take
+about the same time: ours 0.9-1.15x of it, best of several calls
+(``benchmarks/tv_solver.py``; before the kernel was rewritten for this
+comparison it was 1.5-2x, and 3-4x on a ramp).  condat-tv takes a scalar
+weight only.  There is no iteration and no tolerance: the result is exact
+up to floating-point rounding (about ``N * eps * max|y|`` in the worst
+case; condat-tv, which averages ``y`` over each segment directly, has a
+smaller certificate residual on long random walks).
 
 The loop is compiled with numba (``njit(cache=True)``, float64 arrays only):
 the target is at least 100x the speed of cvxpy + Clarabel at
-:math:`N = 10^4`, and in pure Python it reached only ~32x (7.6 ms against
-0.24 s); compiled it takes ~0.5 ms, ~600x (``benchmarks/tv_solver.py``).
+:math:`N = 10^4`, and in pure Python it reached only ~32x; compiled it
+takes ~0.2 ms (``benchmarks/tv_solver.py``).
 The first call in a fresh environment compiles it (1-2 s); later
 processes load it from numba's on-disk cache (~0.5 s, almost all of it
 numba's own start-up).
@@ -63,6 +68,7 @@ u_k)` wherever :math:`u` jumps (the dual variable of edge :math:`k` is
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numba
@@ -91,12 +97,18 @@ def _as_real_array(x, name: str) -> np.ndarray:
     return arr.astype(np.float64, copy=False)
 
 
-def _check_signal(y, name: str = "y") -> np.ndarray:
+def _check_shape(y, name: str) -> np.ndarray:
+    """``y`` as a non-empty 1-D float64 array (values not checked)."""
     arr = _as_real_array(y, name)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got an array of shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} must be non-empty, got length 0")
+    return arr
+
+
+def _check_signal(y, name: str = "y") -> np.ndarray:
+    arr = _check_shape(y, name)
     bad = ~np.isfinite(arr)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -111,7 +123,7 @@ def _check_lam(lam, n: int):
     arr = _as_real_array(lam, "lam")
     if arr.ndim == 0:
         value = float(arr)
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             raise ValueError(f"lam must be finite, got {value}")
         if value < 0:
             raise ValueError(f"lam must be non-negative, got {value}")
@@ -142,15 +154,18 @@ def _check_lam(lam, n: int):
 # ---------------------------------------------------------------------------
 
 
-def _njit_cached(func):
-    """``numba.njit(cache=True)``, or ``numba.njit`` if no cache dir is writable.
+def _njit_cached(func=None, **options):
+    """``numba.njit(cache=True, **options)``, or without ``cache`` if no cache dir is writable.
 
     numba caches next to the source (``__pycache__``), else in the user's
     cache directory; if neither is writable (read-only install and home),
     ``cache=True`` raises at import.  Then compile in every process instead.
+    Use as ``@_njit_cached`` or ``@_njit_cached(error_model="numpy")``.
     """
+    if func is None:
+        return lambda f: _njit_cached(f, **options)
     try:
-        return numba.njit(cache=True)(func)
+        return numba.njit(cache=True, **options)(func)
     except RuntimeError as exc:
         if "cannot cache" not in str(exc):
             raise
@@ -160,103 +175,217 @@ def _njit_cached(func):
             RuntimeWarning,
             stacklevel=2,
         )
-        return numba.njit(func)
+        return numba.njit(**options)(func)
 
 
-@_njit_cached
-def _taut_string(upper, lower, c_end):
-    """Taut string through the tube ``lower[k-1] <= F_k <= upper[k-1]``.
+# error_model="numpy": every divisor below is an abscissa difference >= 1, so
+# numba's per-division ZeroDivisionError check is dead code (and costs ~5%).
+@_njit_cached(error_model="numpy")
+def _taut_string(y, mean, lam, edge_weights):
+    """Taut string through the tube ``|F_k - C_k| <= lam_k`` around ``C = cumsum(y - mean)``.
 
     The string starts at ``(0, 0)``, passes through the tube at abscissae
-    ``k = 1..N-1`` and ends at ``(N, c_end)``; its slope on ``[k, k+1]`` is
-    ``u_k``.
+    ``k = 1..N-1`` (upper point ``C_k + lam_k``, lower point ``C_k -
+    lam_k``) and ends at ``(N, C_N)``; its slope on ``[k-1, k]`` plus
+    ``mean`` is ``u[k-1]``.
 
     Funnel algorithm: ``(ax, ay)`` is the last point known to lie on the
     string (the apex).  The upper chain ``up_*[uh:nu]`` is the convex hull
     of the upper points seen since the apex (slopes increasing), the lower
     chain ``lo_*[lh:nl]`` the concave hull of the lower points (slopes
     decreasing); a chain point is ``(x, F, slope from the previous chain
-    point or apex)``.  A new upper point first pops the back of the upper
-    chain; if that empties the chain, the apex walks forward along the lower
-    chain while the point lies on or below its first segment (those segments
-    are final).  Lower points are symmetric.  Every point is pushed and
-    popped at most once per chain, so the cost is O(N) in the worst case.
-    The end point has zero width: it is an upper point only.
+    point or the apex)``.  A new upper point first pops the back of the
+    upper chain while the back's slope is not below the slope from the back
+    to the new point; if that empties the chain, the apex walks forward
+    along the lower chain while the new point lies on or below the line of
+    its first segment (those segments are final: their slopes go to ``u``).
+    Lower points are symmetric.  Every point is pushed and popped at most
+    once per chain, so the cost is O(N) in the worst case.  The end point
+    has zero width: it is an upper point only.
+
+    Speed (none of it changes the geometry): the cumulative sums and the
+    tube are formed on the fly (no temporaries of size N); the back of
+    each chain is also kept in locals; slope tests are written as
+    ``dF > s * dx`` (``dx >= 1``), so the only divisions are the one slope
+    per pushed point; an empty chain restarts at index 0 and a chain whose
+    consumed front is longer than its live part is moved down, so the
+    chains stay in cache (a noiseless ramp makes the upper chain march).
 
     Parameters
     ----------
-    upper, lower : numpy.ndarray, shape (N-1,), dtype float64
-        The tube, ``lower <= upper``.
-    c_end : float
-        ``F_N``.
+    y : numpy.ndarray, shape (N,), N >= 2, dtype float64
+    mean : float
+        Subtracted from ``y`` before summing (TV is shift invariant; this
+        keeps the sums small) and added back to the slopes.
+    lam : numpy.ndarray, dtype float64
+        Shape ``(N-1,)`` if ``edge_weights``, else shape ``(1,)`` (the
+        scalar weight).
+    edge_weights : bool
 
     Returns
     -------
     u : numpy.ndarray, shape (N,), dtype float64
-        The slopes of the string.
+        The slopes of the string plus ``mean``.
+    big : float
+        ``max_k max(|C_k + lam_k|, |C_k - lam_k|, |C_N|)``: not finite if
+        the tube overflowed float64 (then ``u`` is meaningless).  The slope
+        tests multiply a slope by at most ``N``, so they are exact-as-IEEE
+        only if ``2 * N * big`` is finite; the caller checks that.
     """
-    n = upper.size + 1
+    n = y.size
     u = np.empty(n)
-    up_x = np.empty(n, np.int64)
+    up_x = np.empty(n)
     up_f = np.empty(n)
     up_s = np.empty(n)
-    lo_x = np.empty(n, np.int64)
+    lo_x = np.empty(n)
     lo_f = np.empty(n)
     lo_s = np.empty(n)
-    uh = nu = 0  # upper chain is up_*[uh:nu]; up_*[:uh] already on the string
-    lh = nl = 0
-    ax = 0
+    uh = nu = 0  # upper chain is up_*[uh:nu]
+    lh = nl = 0  # lower chain is lo_*[lh:nl]
+    ai = 0  # apex abscissa (index into u) ...
+    ax = 0.0  # ... as a float
     ay = 0.0
-    for k in range(1, n + 1):
+    ubx = ubf = ubs = 0.0  # back of the upper chain (valid if nu > uh)
+    lbx = lbf = lbs = 0.0  # back of the lower chain (valid if nl > lh)
+    c = 0.0
+    w = lam[0]
+    big = 0.0
+    kf = 0.0
+    for k in range(1, n):
+        kf += 1.0
+        c += y[k - 1] - mean
+        if edge_weights:
+            w = lam[k - 1]
+        cu = c + w
+        cl = c - w
+        big = max(big, max(abs(cu), abs(cl)))
         # -- upper point (k, cu) --------------------------------------------
-        cu = upper[k - 1] if k < n else c_end
         while nu > uh:
-            t = (cu - up_f[nu - 1]) / (k - up_x[nu - 1])
-            if t > up_s[nu - 1]:
+            if cu - ubf > ubs * (kf - ubx):
                 break
             nu -= 1
-        if nu == uh:
-            t = (cu - ay) / (k - ax)
-            while lh < nl and t <= lo_s[lh]:
-                u[ax:lo_x[lh]] = lo_s[lh]
-                ax = lo_x[lh]
+            if nu > uh:
+                ubx = up_x[nu - 1]
+                ubf = up_f[nu - 1]
+                ubs = up_s[nu - 1]
+        if nu > uh:
+            t = (cu - ubf) / (kf - ubx)
+        else:
+            uh = nu = 0
+            while lh < nl:
+                sx = lo_x[lh]
+                ss = lo_s[lh]
+                if cu - ay > ss * (kf - ax):
+                    break
+                s = ss + mean
+                x = int(sx)
+                while ai < x:
+                    u[ai] = s
+                    ai += 1
+                ax = sx
                 ay = lo_f[lh]
                 lh += 1
-                t = (cu - ay) / (k - ax)
-        up_x[nu] = k
+            t = (cu - ay) / (kf - ax)
+            if lh == nl:
+                lh = nl = 0
+            elif lh >= 64 and 2 * lh >= nl:
+                for j in range(lh, nl):
+                    lo_x[j - lh] = lo_x[j]
+                    lo_f[j - lh] = lo_f[j]
+                    lo_s[j - lh] = lo_s[j]
+                nl -= lh
+                lh = 0
+        up_x[nu] = kf
         up_f[nu] = cu
         up_s[nu] = t
         nu += 1
-        if k == n:
-            break
+        ubx = kf
+        ubf = cu
+        ubs = t
         # -- lower point (k, cl) --------------------------------------------
-        cl = lower[k - 1]
         while nl > lh:
-            t = (cl - lo_f[nl - 1]) / (k - lo_x[nl - 1])
-            if t < lo_s[nl - 1]:
+            if cl - lbf < lbs * (kf - lbx):
                 break
             nl -= 1
-        if nl == lh:
-            t = (cl - ay) / (k - ax)
-            while uh < nu and t >= up_s[uh]:
-                u[ax:up_x[uh]] = up_s[uh]
-                ax = up_x[uh]
+            if nl > lh:
+                lbx = lo_x[nl - 1]
+                lbf = lo_f[nl - 1]
+                lbs = lo_s[nl - 1]
+        if nl > lh:
+            t = (cl - lbf) / (kf - lbx)
+        else:
+            lh = nl = 0
+            while uh < nu:
+                sx = up_x[uh]
+                ss = up_s[uh]
+                if cl - ay < ss * (kf - ax):
+                    break
+                s = ss + mean
+                x = int(sx)
+                while ai < x:
+                    u[ai] = s
+                    ai += 1
+                ax = sx
                 ay = up_f[uh]
                 uh += 1
-                if ax == k:  # tube has zero width here: the apex is (k, cu)
+                if ai == k:  # tube has zero width here: the apex is (k, cu)
                     break
-                t = (cl - ay) / (k - ax)
-            if ax == k:
+            if uh == nu:
+                uh = nu = 0
+            elif uh >= 64 and 2 * uh >= nu:
+                for j in range(uh, nu):
+                    up_x[j - uh] = up_x[j]
+                    up_f[j - uh] = up_f[j]
+                    up_s[j - uh] = up_s[j]
+                nu -= uh
+                uh = 0
+            if ai == k:
                 continue
-        lo_x[nl] = k
+            t = (cl - ay) / (kf - ax)
+        lo_x[nl] = kf
         lo_f[nl] = cl
         lo_s[nl] = t
         nl += 1
+        lbx = kf
+        lbf = cl
+        lbs = t
+    # -- end point (N, C_N): an upper point of zero width ---------------------
+    kf = float(n)
+    cu = c + (y[n - 1] - mean)
+    big = max(big, abs(cu))
+    while nu > uh:
+        if cu - ubf > ubs * (kf - ubx):
+            break
+        nu -= 1
+        if nu > uh:
+            ubx = up_x[nu - 1]
+            ubf = up_f[nu - 1]
+            ubs = up_s[nu - 1]
+    if nu > uh:
+        t = (cu - ubf) / (kf - ubx)
+    else:
+        uh = nu = 0
+        while lh < nl and cu - ay <= lo_s[lh] * (kf - ax):
+            s = lo_s[lh] + mean
+            x = int(lo_x[lh])
+            for i in range(ai, x):
+                u[i] = s
+            ai = x
+            ax = lo_x[lh]
+            ay = lo_f[lh]
+            lh += 1
+        t = (cu - ay) / (kf - ax)
+    up_x[nu] = kf
+    up_s[nu] = t
+    nu += 1
     # The string from the apex to the end is the upper chain.
-    for i in range(uh, nu):
-        u[ax:up_x[i]] = up_s[i]
-        ax = up_x[i]
-    return u
+    for j in range(uh, nu):
+        s = up_s[j] + mean
+        x = int(up_x[j])
+        for i in range(ai, x):
+            u[i] = s
+        ai = x
+    return u, big
 
 
 # ---------------------------------------------------------------------------
@@ -298,34 +427,64 @@ def tv_denoise(y, lam) -> np.ndarray:
     >>> tv_denoise([0.0, 0.0, 1.0, 1.0], 0.25)
     array([0.125, 0.125, 0.875, 0.875])
     """
-    y_arr = _check_signal(y, "y")
+    y_arr = _check_shape(y, "y")
+    # One pass checks the values and gives the kernel's shift: the mean is
+    # finite iff every y_n is finite and their sum does not overflow.
+    mean = _mean(y_arr)
+    if not math.isfinite(mean):
+        _check_signal(y_arr, "y")  # raises if some y_n is NaN/inf
     n = y_arr.size
     lam_v = _check_lam(lam, n)
-    if n == 1 or not np.any(lam_v):
+    if isinstance(lam_v, float):
+        trivial = lam_v == 0.0
+    else:
+        trivial = not lam_v.any()
+    if n == 1 or trivial:
         return y_arr.copy()
-    return _tv_denoise(y_arr, lam_v)
+    return _tv_denoise(y_arr, lam_v, mean=mean)
 
 
-def _tv_denoise(y, lam, taut_string=_taut_string):
+_OVERFLOW = "y or lam is too large in magnitude: cumulative sums overflow float64"
+_FLOAT_MAX = float(np.finfo(np.float64).max)
+
+
+def _mean(y: np.ndarray) -> float:
+    """``y.mean()`` (same value, less overhead), inf/NaN without warnings."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.add.reduce(y)) / y.size
+
+
+def _tv_denoise(y, lam, taut_string=_taut_string, mean=None):
     """:func:`tv_denoise` on checked input.
 
-    ``y`` is a float64 array of shape (N,), ``N >= 2``; ``lam`` a float or a
-    float64 array of shape (N-1,).  ``taut_string=_taut_string.py_func`` runs
-    the same kernel in the interpreter: the tests' reference.
+    ``y`` is a finite float64 array of shape (N,), ``N >= 2``; ``lam`` a
+    float or a float64 array of shape (N-1,); ``mean`` is ``y.mean()`` if
+    the caller has it.  ``taut_string=_taut_string.py_func`` runs the same
+    kernel in the interpreter: the tests' reference.
     """
-    # TV is shift invariant: centre y so the cumulative sums stay small.
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean = float(y.mean())
-        csum = np.cumsum(y - mean)
-        tube = csum[:-1]
-        upper = tube + lam
-        lower = tube - lam
-    if not (np.isfinite(upper).all() and np.isfinite(lower).all()):
-        raise ValueError(
-            "y or lam is too large in magnitude: cumulative sums overflow float64"
+    n = y.size
+    if mean is None:
+        mean = _mean(y)
+    if not math.isfinite(mean):
+        raise ValueError(_OVERFLOW)
+    if isinstance(lam, float):
+        lam_arr, edge_weights = np.array([lam]), False
+    else:
+        lam_arr, edge_weights = lam, True
+    u, big = taut_string(y, mean, lam_arr, edge_weights)
+    if not big <= _FLOAT_MAX:
+        raise ValueError(_OVERFLOW)
+    if not 2.0 * n * big <= _FLOAT_MAX:
+        # The slope tests multiply slopes (up to 2 * big) by abscissa
+        # differences (up to N).  Only for |cumulative sums| > ~1e308 / (2N):
+        # solve the problem scaled by a power of 2, which is exact (TV is
+        # scale equivariant, and every float operation of the kernel
+        # commutes with it), then scale back.
+        e = math.frexp(2.0 * n)[1] + math.frexp(big)[1] - 1000
+        u, _ = taut_string(
+            np.ldexp(y, -e), math.ldexp(mean, -e), np.ldexp(lam_arr, -e), edge_weights
         )
-    u = taut_string(upper, lower, float(csum[-1]))
-    u += mean
+        u = np.ldexp(u, e)
     return u
 
 
