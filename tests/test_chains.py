@@ -37,7 +37,7 @@ def test_get_family_routes_chains_and_names_problems():
         lb.get_family("relu,tanh")
     with pytest.raises(ValueError, match="positively homogeneous"):
         NarrowChain(("relu", "sign"))
-    with pytest.raises(ValueError, match="depth 3 and 4"):
+    with pytest.raises(ValueError, match="mixed networks have depth 3, 4"):
         lb.get_family("relu,abs,abs,abs")
     with pytest.raises(ValueError, match="not supported yet"):
         lb.get_family("abs", 5)
@@ -248,3 +248,14 @@ def test_book_helpers_census_rows_and_mirror_order():
                for name, depth, fam, _ in rows if isinstance(fam, NarrowChain)}
     deepest[("abs", 3)] = "reflection"
     assert "predict" in check_mirror_order(rows, deepest)
+
+
+@pytest.mark.parametrize("family", [lb.get_family("relu"), lb.get_family("sign"), lb.get_family("abs", depth=3),
+                                    lb.get_family("relu", depth=4), NarrowChain(("abs", "relu")),
+                                    lb.get_family("symmetrized_relu")])
+def test_no_coefficient_reconstructs_the_constant_network(family):
+    """``Family.units``: with no coefficient, one unit of zero output and zero penalty."""
+    net = family.reconstruct({}, np.zeros(0), 0.7)
+    x = np.linspace(-3.0, 3.0, 9)
+    assert np.array_equal(net.predict(x), np.full(x.size, 0.7))
+    assert float(net.penalty(1.0)[0].detach()) == 0.0

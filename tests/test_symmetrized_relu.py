@@ -203,7 +203,7 @@ def test_bad_arguments_are_named():
         SymmetrizedReLU(extra_angles=-1)
     with pytest.raises(ValueError, match="symmetrized_relu networks have depth 3"):
         lb.get_family("symmetrized_relu", 4)
-    with pytest.raises(ValueError, match="parallel only"):
+    with pytest.raises(ValueError, match="choose one of 'parallel'"):
         lb.get_family("symmetrized_relu", 3, "tree")
     with pytest.raises(ValueError, match=r"unknown activation 'tanh'.*symmetrized_relu"):
         lb.get_family("tanh")

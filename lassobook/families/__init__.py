@@ -12,38 +12,173 @@ cost ``beta * |c|``, where the *unit shape* ``g`` ranges over a continuous set
 * :meth:`Family.network` and :meth:`Family.reconstruct` — the torch network and
   the network rebuilt from a Lasso solution.
 
-:func:`get_family` turns the user's words (``activation``, ``depth``,
-``architecture``) into a family, and says clearly when a combination is not
-(yet) supported.
+:data:`FAMILIES` is the one list of supported families: one :class:`FamilyRow`
+per family module of this folder, saying which activations, depths and
+architectures it covers.  :func:`get_family` is built from it: it turns the
+user's words (``activation``, ``depth``, ``architecture``) into a family, and
+when a combination is not supported, its error lists the table.  The command
+line's help, the README's table and the family contract test
+(``tests/test_families.py``) read the same rows.
+
+Adding a family is one module here (the :class:`~lassobook.core.family.Family`
+subclass, its torch network and, where one exists, its structured oracle via the
+:meth:`~lassobook.core.family.Family.oracle` hook), one row below, and one
+example in the contract test.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Callable
+
 import numpy as np
 
-from lassobook.core.activations import ACTIVATIONS, check_activation
+from lassobook.core.activations import ACTIVATIONS, HOMOGENEOUS, STEPS, check_activation, rho_for
 from lassobook.core.family import Family
-from lassobook.families.two_layer import TwoLayer
+
+
+def _two_layer(cls, activation, depth, architecture, rho, widths):
+    return cls(activation, rho=rho)
+
+
+def _no_arguments(cls, activation, depth, architecture, rho, widths):
+    return cls()
+
+
+def _by_depth(cls, activation, depth, architecture, rho, widths):
+    return cls(int(depth))
+
+
+def _sign(cls, activation, depth, architecture, rho, widths):
+    return cls(activation, int(depth), architecture, widths)
+
+
+def _chain(cls, activation, depth, architecture, rho, widths):
+    layers = activation if isinstance(activation, tuple) else (activation,) * (int(depth) - 1)
+    return cls(layers, rho=rho)
+
+
+@dataclass(frozen=True)
+class FamilyRow:
+    """One supported family: which words select it and how it is built.
+
+    ``depths`` is a tuple of depths, or ``(3, None)`` for "any depth >= 3";
+    ``activations`` lists the names it accepts ("mixed" marks a chain mixing
+    :data:`~lassobook.core.activations.HOMOGENEOUS` activations layer by layer).
+    """
+
+    key: str
+    activations: tuple[str, ...]
+    depths: tuple
+    architectures: tuple[str, ...]
+    target: str                      # "module:Class" in lassobook.families
+    summary: str
+    make: Callable = _no_arguments
+    widths: bool = False             # accepts ``widths``
+    hint: str = ""                   # added to an architecture error
+
+    def family_class(self) -> type:
+        module, name = self.target.split(":")
+        return getattr(import_module(f"lassobook.families.{module}"), name)
+
+    @property
+    def has_oracle(self) -> bool:
+        """The family overrides :meth:`Family.oracle` (a structured solver exists)."""
+        return self.family_class().oracle is not Family.oracle
+
+    def takes_depth(self, depth: int) -> bool:
+        if self.depths[-1] is None:
+            return depth >= self.depths[0]
+        return depth in self.depths
+
+    def depth_text(self) -> str:
+        if self.depths[-1] is None:
+            return f"{self.depths[0]}+"
+        return ", ".join(map(str, self.depths))
+
+    def describe(self) -> str:
+        return (f"{'/'.join(self.activations)} at depth {self.depth_text()} "
+                f"({', '.join(self.architectures)})")
+
+
+#: The supported families, one row per module of :mod:`lassobook.families`.
+FAMILIES = (
+    FamilyRow("two_layer", ACTIVATIONS, (2,), ("parallel",), "two_layer:TwoLayer",
+              "two-layer networks: ramps, abs, steps; the paper's first theorem", _two_layer),
+    FamilyRow("deep_narrow", ("relu",), (3, 4), ("parallel",), "deep_narrow:DeepNarrowReLU",
+              "deep narrow ReLU chains: capped ramps and reflections", _by_depth,
+              hint="the authors' shared-layer network is lassobook.paper.authors.AuthorsNet; "
+                   "it has no Lasso"),
+    FamilyRow("abs3", ("abs",), (3,), ("parallel",), "abs3:ThreeLayerAbs",
+              "three-layer abs networks: the library of mirrors"),
+    FamilyRow("symmetrized_relu", ("symmetrized_relu",), (3,), ("parallel",),
+              "symmetrized_relu:SymmetrizedReLU",
+              "concatenated ReLU feeding a ReLU (our definition): mirrored kinks"),
+    FamilyRow("chains", ("leaky_relu", "abs", "mixed"), (3, 4), ("parallel",), "chains:NarrowChain",
+              "narrow chains of relu/leaky_relu/abs layers: the vertex dictionary", _chain),
+    FamilyRow("sign", STEPS, (3, None), ("rectangular", "tree"), "sign:DeepSign",
+              "deep sign and threshold networks of any width: switching patterns", _sign, widths=True),
+)
+
+
+def supported_text() -> str:
+    """The table as one line, for error messages and ``--help``."""
+    return "; ".join(row.describe() for row in FAMILIES)
+
+
+def _layers(activation, depth):
+    """``(activation, depth)`` with per-layer names folded: one name, or a tuple for a mixed chain."""
+    if not isinstance(activation, (str, tuple, list)) or not activation:
+        raise ValueError(f"activation must be a name such as 'relu' (one of {', '.join(ACTIVATIONS)}, "
+                         f"symmetrized_relu) or one name per hidden layer, got {activation!r}")
+    if isinstance(activation, str) and "," in activation:
+        activation = tuple(a.strip() for a in activation.split(","))
+    if isinstance(activation, str):
+        return activation, depth
+    layers = tuple(activation)
+    if depth is not None and depth != len(layers) + 1:
+        raise ValueError(f"{len(layers)} hidden-layer activations make depth {len(layers) + 1}, "
+                         f"not {depth!r}")
+    if len(set(layers)) == 1:       # one activation for every layer: the usual route
+        return layers[0], len(layers) + 1
+    for a in layers:
+        check_activation(a, 0.5)    # an unknown name is named as such
+        if a not in HOMOGENEOUS:
+            raise ValueError(f"a mixed chain's layers must be {', '.join(HOMOGENEOUS)}, got {a!r}")
+    return layers, len(layers) + 1
+
+
+def _row(activation, depth) -> FamilyRow:
+    name = "mixed" if isinstance(activation, tuple) else activation
+    rows = [r for r in FAMILIES if name in r.activations]
+    if not rows:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}, "
+                         "or symmetrized_relu (depth 3)")
+    for row in rows:
+        if row.takes_depth(depth):
+            return row
+    depths = " or ".join(r.depth_text() for r in rows)
+    raise ValueError(f"{name} networks of depth {depth} are not supported ({name} networks have depth "
+                     f"{depths}); supported: {supported_text()}")
 
 
 def get_family(activation, depth: int | None = None, architecture: str | None = None, *,
                rho: float = 0.1, widths: tuple[int, ...] | None = None) -> Family:
-    """The network family for ``activation`` and ``depth`` (default 2).
+    """The network family for ``activation`` and ``depth`` (default 2; 3 for symmetrized_relu).
 
     ``activation`` is one name, or one name per hidden layer for a narrow chain
-    mixing activations (:class:`lassobook.families.chains.NarrowChain`), as a sequence or a
-    comma-separated string, e.g. ``"relu,abs"`` (depth 3, inferred).  Leaky-ReLU
-    chains of depth 3 and 4, absolute-value chains of depth 4 and mixed chains of
-    depth 3 and 4 get the *vertex dictionary* of :mod:`lassobook.families.chains`; ReLU
-    chains of depth 3, 4 and absolute value at depth 3 the paper's dictionaries.
+    mixing activations (:class:`lassobook.families.chains.NarrowChain`), as a
+    sequence or a comma-separated string, e.g. ``"relu,abs"`` (depth 3, inferred).
+    The family is the row of :data:`FAMILIES` that takes the activation at that
+    depth; ``architecture`` must be one the row lists (``None``: its first).
 
     ``widths`` (keyword-only) is used by sign and threshold networks of depth
     ``L >= 3`` (:class:`lassobook.families.sign.DeepSign`): the hidden widths
     ``(m_1, ..., m_{L-2})``, ``depth - 2`` positive integers.  The default
     ``None`` means all ones — the deep *narrow* sign network, whose units switch
     once, like a two-layer sign unit; give wider first layers (rectangular) or
-    more children (tree) for more switches.  Their ``architecture`` is
-    ``"rectangular"`` (default) or ``"tree"``.
+    more children (tree) for more switches.
 
     Raises
     ------
@@ -51,93 +186,20 @@ def get_family(activation, depth: int | None = None, architecture: str | None = 
         For an unknown activation, a bad depth, or a combination this version
         of lassobook does not support (the message lists what is supported).
     """
-    if not isinstance(activation, (str, tuple, list)) or not activation:
-        raise ValueError(f"activation must be a name such as 'relu' (one of {', '.join(ACTIVATIONS)}) "
-                         f"or one name per hidden layer, got {activation!r}")
-    if isinstance(activation, str) and "," in activation:
-        activation = tuple(a.strip() for a in activation.split(","))
-    if not isinstance(activation, str):
-        layers = tuple(activation)
-        if depth is not None and depth != len(layers) + 1:
-            raise ValueError(f"{len(layers)} hidden-layer activations make depth {len(layers) + 1}, "
-                             f"not {depth!r}")
-        if len(set(layers)) == 1:   # one activation for every layer: the usual route
-            activation, depth = layers[0], len(layers) + 1
-        else:
-            return _narrow_chain(layers, architecture, rho)
-    if activation == "symmetrized_relu":   # one architecture, not a general activation
-        return _symmetrized_relu(depth, architecture, widths)
-    depth = 2 if depth is None else depth
-    if activation not in ACTIVATIONS:
-        try:
-            check_activation(activation)
-        except ValueError as exc:
-            raise ValueError(f"{exc}; or symmetrized_relu (depth 3)") from None
-    check_activation(activation, rho if activation == "leaky_relu" else None)
+    activation, depth = _layers(activation, depth)
+    if depth is None:
+        depth = 3 if activation == "symmetrized_relu" else 2
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
         raise ValueError(f"depth must be an integer >= 2, got {depth!r}")
-    if widths is not None and not (activation in ("sign", "threshold") and depth >= 3):
-        raise ValueError(
-            f"widths apply to sign and threshold networks of depth >= 3 only, not to "
-            f"{activation} networks of depth {depth}")
-    if depth == 2:
-        if architecture not in (None, "parallel"):
-            raise ValueError(f"two-layer networks have no architecture choice, got {architecture!r}")
-        return TwoLayer(activation, rho=rho)
-    if activation == "abs" and depth == 3:
-        if architecture not in (None, "parallel"):
-            raise ValueError(
-                f"three-layer abs networks are parallel only, got architecture {architecture!r}")
-        from lassobook.families.abs3 import ThreeLayerAbs
-
-        return ThreeLayerAbs()
-    if activation == "relu" and depth in (3, 4):
-        if architecture not in (None, "parallel"):
-            raise ValueError(
-                f"deep narrow ReLU networks are parallel chains only, got architecture {architecture!r} "
-                "(the authors' shared-layer network is lassobook.paper.authors.AuthorsNet; it has no Lasso)")
-        from lassobook.families.deep_narrow import DeepNarrowReLU
-
-        return DeepNarrowReLU(int(depth))
-    if activation in ("sign", "threshold") and depth >= 3:
-        from lassobook.families.sign import DeepSign
-
-        return DeepSign(activation, int(depth), architecture, widths)
-    if (activation == "abs" and depth == 4) or (activation == "leaky_relu" and depth in (3, 4)):
-        return _narrow_chain((activation,) * (int(depth) - 1), architecture, rho)
-    supported = (", ".join(f"{a} (depth 2)" for a in ACTIVATIONS) + ", abs (depth 3 and 4, parallel)"
-                 + ", relu (depth 3 and 4, parallel deep narrow)"
-                 + ", leaky_relu (depth 3 and 4, parallel narrow chains)"
-                 + ", mixed relu/leaky_relu/abs chains (depth 3 and 4)"
-                 + ", sign and threshold (any depth >= 3, rectangular or tree, with widths)"
-                 + ", symmetrized_relu (depth 3, parallel)")
-    raise ValueError(
-        f"{activation} networks of depth {depth} are not supported yet; supported: {supported}"
-    )
-
-
-def _symmetrized_relu(depth, architecture, widths) -> Family:
-    """:class:`lassobook.families.symmetrized_relu.SymmetrizedReLU`: depth 3 (the default), parallel."""
-    if depth is not None and (isinstance(depth, bool) or depth != 3):
-        raise ValueError(f"symmetrized_relu networks have depth 3 (a CReLU layer feeding a ReLU), "
-                         f"got depth {depth!r}")
-    if architecture not in (None, "parallel"):
-        raise ValueError(f"symmetrized ReLU networks are parallel only, got architecture {architecture!r}")
-    if widths is not None:
-        raise ValueError("widths apply to sign and threshold networks of depth >= 3 only, "
-                         "not to symmetrized_relu networks")
-    from lassobook.families.symmetrized_relu import SymmetrizedReLU
-
-    return SymmetrizedReLU()
-
-
-def _narrow_chain(layers: tuple, architecture, rho: float) -> Family:
-    """The narrow chain with per-layer ``layers``, depth 3 or 4 (vertex enumeration grows fast)."""
-    from lassobook.families.chains import NarrowChain
-
-    if architecture not in (None, "parallel"):
-        raise ValueError(f"narrow chains are parallel only, got architecture {architecture!r}")
-    if len(layers) not in (2, 3):
-        raise ValueError(f"mixed narrow chains are supported at depth 3 and 4, got depth {len(layers) + 1} "
-                         f"({len(layers)} hidden-layer activations)")
-    return NarrowChain(layers, rho=rho)
+    for a in (activation if isinstance(activation, tuple) else (activation,)):
+        if a in ACTIVATIONS:
+            check_activation(a, rho_for(a, rho))
+    row = _row(activation, int(depth))
+    if architecture is not None and architecture not in row.architectures:
+        raise ValueError(f"architecture {architecture!r} is not supported for {row.describe()}; choose "
+                         f"one of {', '.join(map(repr, row.architectures))}" + (f" ({row.hint})" if row.hint else ""))
+    if widths is not None and not row.widths:
+        raise ValueError(f"widths apply to sign and threshold networks of depth >= 3 only, not to "
+                         f"{row.key} networks")
+    return row.make(row.family_class(), activation, int(depth), architecture or row.architectures[0],
+                    rho, widths)
