@@ -176,11 +176,8 @@ examples:
       --max-memory 4GB --out out       # sample weights; repeated t values are merged exactly
   lassobook fit data.csv --x x --y y --activation symmetrized_relu --depth 3 --beta 0.1 --out out
 
-Families: relu, leaky_relu, abs, threshold, sign at depth 2; relu, leaky_relu
-and abs at depth 3 and 4 (narrow chains); chains mixing them, one activation per
-hidden layer (--activation relu,abs is depth 3); sign and threshold at any depth
-(rectangular or tree, --widths); symmetrized_relu at depth 3 (a concatenated-ReLU
-layer feeding a ReLU, max-norm penalty). Another combination is an error, exit code 2.
+{families}
+Another combination is an error, exit code 2.
 Writes DIR/fit.json (objective, certified, max_dual_violation, neurons with
 their kinks and coefficients, ...) and DIR/fit.png (data, network, kinks), under
 a temporary name renamed into place. Exit 2 (one line, before any work): bad
@@ -392,12 +389,21 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _families_text() -> str:
+    """The supported families, one line each, from :data:`lassobook.families.FAMILIES`."""
+    from lassobook.families import FAMILIES
+
+    rows = [f"  {row.describe()}: {row.summary}" for row in FAMILIES]
+    return "Families (--activation at --depth, --architecture):\n" + "\n".join(rows) + \
+        "\n  (--activation relu,abs: one activation per hidden layer, a mixed chain of depth 3)"
+
+
 def _add_fit(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "fit",
         help="fit a network to a CSV file by its Lasso, with a certificate",
         description="Train a network on 1-D data to a certified global optimum via its Lasso.",
-        epilog=FIT_EXAMPLES,
+        epilog=FIT_EXAMPLES.format(families=_families_text()),
         formatter_class=_formatter,
     )
     p.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")

@@ -26,7 +26,6 @@ from functools import partial
 from typing import Callable
 
 import numpy as np
-import torch
 
 
 def _np_relu(t):
@@ -45,7 +44,21 @@ def _np_sign(t):
     return np.where(t >= 0, 1.0, -1.0)
 
 
+# torch is imported when a torch function first runs, not with this module
+# (``lassobook --help`` and the family table stay light).
+def _torch_relu(t):
+    import torch
+
+    return torch.relu(t)
+
+
+def _torch_abs(t):
+    return t.abs()
+
+
 def _torch_leaky_relu(t, rho):
+    import torch
+
     return torch.maximum(t, rho * t)
 
 
@@ -54,6 +67,8 @@ def _torch_threshold(t):
 
 
 def _torch_sign(t):
+    import torch
+
     return torch.where(t >= 0, 1.0, -1.0).to(t.dtype)
 
 
@@ -99,10 +114,10 @@ class Activation:
 
 #: One record per activation, in the order the book lists them.
 RECORDS = {a.name: a for a in (
-    Activation("relu", _np_relu, torch.relu, homogeneous=True, slope_pair=(0.0, 1.0)),
+    Activation("relu", _np_relu, _torch_relu, homogeneous=True, slope_pair=(0.0, 1.0)),
     Activation("leaky_relu", _np_leaky_relu, _torch_leaky_relu, homogeneous=True, needs_rho=True,
                slope_pair=(None, 1.0)),
-    Activation("abs", np.abs, torch.abs, homogeneous=True, even=True, slope_pair=(-1.0, 1.0)),
+    Activation("abs", np.abs, _torch_abs, homogeneous=True, even=True, slope_pair=(-1.0, 1.0)),
     Activation("threshold", _np_threshold, _torch_threshold, homogeneous=False, levels=(0.0, 1.0)),
     Activation("sign", _np_sign, _torch_sign, homogeneous=False, levels=(-1.0, 1.0)),
 )}

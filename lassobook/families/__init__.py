@@ -116,7 +116,8 @@ FAMILIES = (
               "symmetrized_relu:SymmetrizedReLU",
               "concatenated ReLU feeding a ReLU (our definition): mirrored kinks"),
     FamilyRow("chains", ("leaky_relu", "abs", "mixed"), (3, 4), ("parallel",), "chains:NarrowChain",
-              "narrow chains of relu/leaky_relu/abs layers: the vertex dictionary", _chain),
+              "narrow chains (abs at depth 4 only; depth 3 is the row above), the vertex dictionary",
+              _chain),
     FamilyRow("sign", STEPS, (3, None), ("rectangular", "tree"), "sign:DeepSign",
               "deep sign and threshold networks of any width: switching patterns", _sign, widths=True),
 )
