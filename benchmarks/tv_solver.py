@@ -249,7 +249,7 @@ def run_condat(lam: float, rounds: int, quick: bool):
     for name, n, y in condat_signals(quick):
         u = tv_denoise(y, lam)  # warm: kernel compiled
         v = condat_tv.tv_denoise(y, lam)
-        calls = max(1, min(20, int(2e5 // n)))
+        calls = max(3, min(20, int(2e5 // n)))
         times = time_pair(
             {
                 "ours": lambda: tv_denoise(y, lam),

@@ -208,8 +208,10 @@ def _taut_string(y, mean, lam, edge_weights):
     each chain is also kept in locals; slope tests are written as
     ``dF > s * dx`` (``dx >= 1``), so the only divisions are the one slope
     per pushed point; an empty chain restarts at index 0 and a chain whose
-    consumed front is longer than its live part is moved down, so the
-    chains stay in cache (a noiseless ramp makes the upper chain march).
+    consumed front is longer than its live part (and than 512 points) is
+    moved down, so the chains stay in cache (on a noiseless ramp the upper
+    chain never empties and marches forward) at an amortised cost of at most
+    one copy per pushed point.
 
     Parameters
     ----------
@@ -288,7 +290,7 @@ def _taut_string(y, mean, lam, edge_weights):
             t = (cu - ay) / (kf - ax)
             if lh == nl:
                 lh = nl = 0
-            elif lh >= 64 and 2 * lh >= nl:
+            elif lh >= 512 and 2 * lh >= nl:
                 for j in range(lh, nl):
                     lo_x[j - lh] = lo_x[j]
                     lo_f[j - lh] = lo_f[j]
@@ -332,7 +334,7 @@ def _taut_string(y, mean, lam, edge_weights):
                     break
             if uh == nu:
                 uh = nu = 0
-            elif uh >= 64 and 2 * uh >= nu:
+            elif uh >= 512 and 2 * uh >= nu:
                 for j in range(uh, nu):
                     up_x[j - uh] = up_x[j]
                     up_f[j - uh] = up_f[j]
