@@ -362,7 +362,7 @@ def main(argv=None):
                         help="Clarabel tol_gap_abs = tol_gap_rel = tol_feas")
     parser.add_argument("--condat-only", action="store_true",
                         help="only the comparison with condat-tv")
-    parser.add_argument("--condat-rounds", type=int, default=7,
+    parser.add_argument("--condat-rounds", type=int, default=15,
                         help="rounds of the condat-tv timing (one block of calls "
                         "per solver per round; best call kept)")
     parser.add_argument("--out", type=Path, default=None,
