@@ -154,3 +154,51 @@ def test_function_size():
                 if n > MAX_FUNCTION_LINES:
                     long.append(f"{module}.{node.name}: {n} lines")
     assert not long, "functions over 60 lines of code:\n" + "\n".join(long)
+
+
+# ---------------------------------------------------------------------------- dependencies
+def _declared() -> tuple[set[str], set[str]]:
+    """Import names of the declared runtime dependencies, and of the ``book`` extra (+ runtime)."""
+    import re
+    import tomllib
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    dist = lambda req: re.split(r"[<>=!\[; ]", req, maxsplit=1)[0].lower().replace("_", "-")  # noqa: E731
+    imports = {}
+    for name, dists in packages_distributions().items():
+        for d in dists:
+            imports.setdefault(d.lower().replace("_", "-"), set()).add(name)
+    to_imports = lambda reqs: {i for r in reqs for i in imports.get(dist(r), {dist(r)})}  # noqa: E731
+    runtime = to_imports(project["dependencies"])
+    book = runtime | to_imports(project["optional-dependencies"]["book"])
+    return runtime, book
+
+
+def _third_party(path: Path, top_level_only: bool) -> set[str]:
+    import sys
+
+    tree = ast.parse(path.read_text())
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    out = set()
+    for node in nodes:
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                 [node.module] if isinstance(node, ast.ImportFrom) and not node.level and node.module else [])
+        out |= {n.split(".")[0] for n in names} - set(sys.stdlib_module_names) - {"lassobook"}
+    return out
+
+
+def test_runtime_imports_are_declared():
+    """A module-level import of the library is a declared dependency; the book tooling's, of ``[book]``.
+
+    Imports inside functions of the library may use the ``book`` extra (the chapter
+    helpers' ``glue`` and ``display``, plotly); they are declared there.
+    """
+    runtime, book = _declared()
+    missing = []
+    for module, path in MODULES.items():
+        in_book = module.startswith("lassobook.book")
+        allowed = book if in_book else runtime
+        missing += [f"{module}: {m}" for m in _third_party(path, True) - allowed]
+        missing += [f"{module} (in a function): {m}" for m in _third_party(path, False) - book]
+    assert not missing, "undeclared imports:\n" + "\n".join(sorted(missing))
