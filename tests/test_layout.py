@@ -202,3 +202,45 @@ def test_runtime_imports_are_declared():
         missing += [f"{module}: {m}" for m in _third_party(path, True) - allowed]
         missing += [f"{module} (in a function): {m}" for m in _third_party(path, False) - book]
     assert not missing, "undeclared imports:\n" + "\n".join(sorted(missing))
+
+
+# ---------------------------------------------------------------------------- README tables
+def _readme_table(marker: str) -> list[list[str]]:
+    text = (PACKAGE.parent / "README.md").read_text()
+    start = text.index(marker)
+    rows = []
+    for line in text[start:].splitlines()[1:]:
+        if not line.startswith("|"):
+            if rows:
+                break
+            continue
+        rows.append([c.strip() for c in line.strip("|").split("|")])
+    return rows[2:]          # header and rule
+
+
+def test_readme_layout_table_lists_every_module():
+    import re
+
+    listed = {}
+    for folder, modules, _ in _readme_table("<!-- layout-table"):
+        listed[folder.strip("`").rstrip("/")] = set(re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "", modules)))
+    actual = {}
+    for path in PACKAGE.rglob("*.py"):
+        folder = "/".join(("lassobook",) + path.relative_to(PACKAGE).parent.parts)
+        if path.name != "__init__.py" or folder != "lassobook":
+            actual.setdefault(folder, set()).add(path.stem)
+    actual["lassobook"].discard("__main__")
+    for folder in actual:
+        actual[folder].discard("__init__") if folder != "lassobook/families" else None
+    assert set(listed) == set(actual), (sorted(listed), sorted(actual))
+    for folder in actual:
+        assert listed[folder] == actual[folder], (folder, sorted(listed[folder] ^ actual[folder]))
+
+
+def test_readme_families_table_is_the_families_table():
+    from lassobook.families import FAMILIES
+
+    rows = _readme_table("<!-- families-table")
+    expected = [[row.key, row.describe(), f"`lassobook/families/{row.target.split(':')[0]}.py`",
+                 "yes" if row.has_oracle else "no (dense)"] for row in FAMILIES]
+    assert rows == expected
