@@ -79,9 +79,9 @@ class ConvexNet1D(RegressorMixin, BaseEstimator):
     solver : {"auto", "dense", "structured"}, default="auto"
         "dense": the full dictionary and cvxpy + Clarabel; "structured": the
         working-set solver of :mod:`lassobook.solvers.working_set` (no dense dictionary,
-        for large n; certified over the full dictionary); "auto": dense for small
-        problems, structured where the dense path would be large, after a memory
-        estimate (:mod:`lassobook.fitting`).
+        for large n; certified over the continuous family); "auto": the structured
+        solver where the family has an oracle, else dense, after a memory estimate
+        (:func:`lassobook.fit` decides; this estimator only passes its options on).
     max_memory : int, str or None, default=None
         Memory budget of a fit (bytes or "4GB"); default half of the machine's RAM.
     rho : float, default=0.1
