@@ -40,7 +40,7 @@ in the worst case; its successor, Condat's 2017 C code ``TV1D_denoise_v2``
 (the ``condat-tv`` package), is linear like this one.  On random-walk,
 Gaussian, ramp and step signals (:math:`N = 10^4 \dots 10^6`, ``lam = 1``)
 the two reach the same objective (relative difference <= 2e-16) in about
-the same time: ours takes 0.85-1.12x condat-tv's CPU time, best of >= 45
+the same time: ours takes 0.84-1.15x condat-tv's CPU time, best of >= 45
 calls each (``benchmarks/tv_solver.py``; the kernel before issue 16 took
 1.5-2x, and up to 4x on ramps).  condat-tv takes a scalar weight only.
 There is no iteration and no tolerance: the result is exact up to
