@@ -8,8 +8,11 @@ from hypothesis import strategies as st
 
 import lassobook as lb
 from lassobook.paper.abs_three_layer import COUNTEREXAMPLE, MIRROR_EXAMPLE
-from lassobook.families.abs3 import ThreeLayerAbs, ThreeLayerAbsNet, mirror_points
-from lassobook.analysis.kinks import dual_tight_fraction, found_units, mirror_kinks, tight_set
+from lassobook.families.abs3 import ThreeLayerAbs
+from lassobook.analysis.kinks import (abs_unit_kinks, abs_unit_shapes, dual_tight_fraction, found_units,
+                                      mirror_kinks, tight_set)
+from lassobook.core.networks import ChainNet
+from lassobook.core.points import mirror_set
 from lassobook.analysis.landscape import vertex_solution
 from lassobook.core.certificate import dual_correlations
 from lassobook.training import train_adam
@@ -49,13 +52,14 @@ def test_raw_dictionary_columns_kinks_and_labels():
     shape = FULL.shape(grid, params["center"][m], params["offset"][m])
     assert np.allclose(shape, np.minimum(np.abs(grid), np.abs(grid - 4)))   # a V with two bottoms
     assert np.array_equal(FULL.kinks({"center": 1.5, "offset": 0.0}), [1.5])
-    assert set(mirror_points([0.0, 2.0, 4.0])) == {-4.0, -2.0, 0.0, 4.0, 6.0, 8.0}
+    assert set(mirror_set([0.0, 2.0, 4.0], distinct=True)) == {-4.0, -2.0, 0.0, 4.0, 6.0, 8.0}
     # reflection-only: no midpoint columns
     assert 2 not in REFLECTION_ONLY.raw_dictionary(data)[0]["kind"]
 
 
 def test_network_forward_penalty_and_breakpoints_match_the_formulas():
-    net = ThreeLayerAbsNet(width=3, n_models=2)
+    net = FULL.network(width=3, n_models=2)
+    assert isinstance(net, ChainNet) and net.activations == ("abs", "abs")
     net.random_init([5, 6], np.array([0.0, 1.0, 3.0]))
     x = torch.linspace(-1, 4, 7, dtype=torch.float64)
     out = net(x)
@@ -67,16 +71,16 @@ def test_network_forward_penalty_and_breakpoints_match_the_formulas():
     pen = net.penalty(0.3)
     assert torch.allclose(pen, 0.1 * (w1.abs() ** 3 + w2.abs() ** 3 + al.abs() ** 3).sum(1))
     # copy k depends on its own seed only
-    single = ThreeLayerAbsNet(width=3, n_models=1)
+    single = FULL.network(width=3, n_models=1)
     single.random_init([6], np.array([0.0, 1.0, 3.0]))
     assert torch.allclose(single(x)[0], out[1])
     # each unit is coefficient * ||x - a| - c| with kinks a - c, a, a + c
-    a, c = net.shape_params()
+    a, c = abs_unit_shapes(net)
     coef = net.unit_coefficients()
     xs = x.numpy()
     units = coef[..., None] * np.abs(np.abs(xs - a[..., None]) - c[..., None])
     assert np.allclose(units.sum(1) + net.xi.detach().numpy()[:, None], out.detach().numpy())
-    bp = net.breakpoints()
+    bp = abs_unit_kinks(net)
     assert bp.shape == (2, 3, 3)
     assert np.allclose(bp[..., 1], a)
 
@@ -235,3 +239,8 @@ def test_fit_table_sparse_optima_and_compare_table():
     assert cmp.loc["full", "≈ fraction"] == "3/10"
     assert cmp.loc["reflection-only", "excess over the first"] > 0.1
     assert not cmp.loc["reflection-only", "certified"]
+
+
+def test_abs_unit_shapes_needs_two_absolute_value_layers():
+    with pytest.raises(ValueError, match="two absolute-value layers"):
+        abs_unit_shapes(ChainNet(("relu", "abs"), width=2))

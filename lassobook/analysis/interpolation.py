@@ -1,4 +1,15 @@
-"""TODO docstring (landscape)."""
+r"""The ``β → 0`` limit: minimum-ℓ1 interpolation and its whole solution set, exactly.
+
+As ``β → 0`` the Lasso ``½‖Az + ξ1 − y‖² + β‖z‖₁`` (divided by β) tends to basis
+pursuit, ``min ‖z‖₁`` subject to ``Az + ξ1 = y``: the minimum-norm interpolating
+networks.  It is a linear program, solved here exactly by HiGHS
+(:func:`basis_pursuit`, :func:`min_l1_interpolation`), and from any optimal dual
+vector complementary slackness gives the *whole* optimal set as a polytope
+(:class:`InterpolationSet`, :func:`interpolation_set`, whose vertices are
+enumerated) — no small β and no tolerance on it.  :func:`off_data_columns` marks
+the columns that bend off the data (reflections, midpoints), the ones the
+paper's mirrors are about.
+"""
 
 from __future__ import annotations
 

@@ -1,13 +1,38 @@
-"""TODO docstring (absolute_value, chains, deep_narrow, landscape)."""
+r"""Where networks bend: kinks of unit shapes, of optimal networks and of trained ones.
+
+The paper's point is *where* optimal 1-D networks put their kinks: at data points,
+midpoints and reflections ``2x_i − x_j`` (:mod:`lassobook.core.points`), and, for
+deeper absolute-value chains, at mirrors of those.  This module measures it:
+
+* **kinks of shapes** — :func:`piecewise_kinks` finds the input-space kinks of a
+  normalized chain exactly, layer by layer (a kink of ``f_{l+1}`` is a kink of ``f_l``
+  or a point where ``f_l`` crosses the threshold ``t_l``; ``f_l`` is linear between its
+  knots, so crossings are found by interpolation); :func:`classify_kinks` and
+  :func:`kink_census` name each kink by the simplest point set containing it
+  (:data:`KINK_CLASSES`), and :func:`mirror_order` predicts the deepest class from
+  the activations;
+* **optimal networks** — :func:`tight_set`, :func:`dual_tight_fraction` and
+  :func:`tight_kinks`: the shapes on which the dual constraint ``|λᵀg(X)| ≤ β`` is
+  tight are the only ones an optimal network of any width may use (KKT over unit
+  measures), so they say where optimal networks can bend and whether the optimal
+  network is unique; :func:`reflection_mirrors` lists a fit's mirror points;
+* **trained networks** — :func:`function_kinks` reads kinks off a sampled function;
+  :func:`mirror_kinks` and :func:`found_units` compare the units of Adam-trained
+  three-layer absolute-value networks (:func:`abs_unit_shapes`) with the data's
+  mirrors and with the units of an optimal network.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
-from lassobook.core.networks import chain_function
-from lassobook.families.abs3 import ThreeLayerAbs, ThreeLayerAbsNet, mirror_points
+from lassobook.core.activations import activation
+from lassobook.core.networks import ChainNet, chain_function
+from lassobook.core.points import mirror_set, reflect, second_order_points
+from lassobook.families.abs3 import ThreeLayerAbs
 
 
 # ---------------------------------------------------------------------- sparse optima
@@ -162,17 +187,50 @@ class MirrorKinks:
         return float(np.mean(self.at_mirror > 0))
 
 
-def mirror_kinks(network: ThreeLayerAbsNet, x_sorted, *, radius: float = 0.1,
+def abs_unit_shapes(network: ChainNet) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's center ``a = −b1/w1`` and offset ``c = −b2/(w2|w1|)`` in a three-layer
+    absolute-value network (:meth:`lassobook.families.abs3.ThreeLayerAbs.network`), shape
+    (n_models, width) each: the unit is ``α|w1 w2|·||x − a| − c|`` plus a constant.
+
+    NaN for a unit whose ``w1`` or ``w2`` is zero (a constant unit).  A negative ``c``
+    means the unit is ``|x − a|`` plus a constant.
+    """
+    acts = getattr(network, "activations", ())
+    if len(acts) != 2 or not all(activation(a).even for a in acts):
+        raise ValueError("abs_unit_shapes needs a ChainNet with two absolute-value layers "
+                         "(ThreeLayerAbs().network(...)), got "
+                         f"{getattr(network, 'activations', type(network).__name__)!r}")
+    with torch.no_grad():
+        w1, b1, w2, b2 = (p.numpy() for p in (network.w1, network.b1, network.w2, network.b2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(w1 != 0, -b1 / w1, np.nan)
+        denom = w2 * np.abs(w1)
+        c = np.where(denom != 0, -b2 / denom, np.nan)
+    return a, c
+
+
+def abs_unit_kinks(network: ChainNet) -> np.ndarray:
+    """Kinks ``(a − c, a, a + c)`` of every unit of a three-layer absolute-value network,
+    shape (n_models, width, 3) (:func:`abs_unit_shapes`); a unit with ``c ≤ 0`` has one
+    kink, ``a``, and NaN in the other two entries."""
+    a, c = abs_unit_shapes(network)
+    with np.errstate(invalid="ignore"):
+        outer = np.where(c > 0, c, np.nan)
+    return np.stack([a - outer, a, a + outer], axis=-1)
+
+
+def mirror_kinks(network: ChainNet, x_sorted, *, radius: float = 0.1,
                  active: float = 0.05) -> MirrorKinks:
-    """Count the active kinks of every copy of ``network`` that sit at mirrors (see :class:`MirrorKinks`)."""
+    """Count the active kinks of every copy of a three-layer absolute-value ``network``
+    that sit at mirrors (see :class:`MirrorKinks`)."""
     x = np.sort(np.asarray(x_sorted, dtype=np.float64))
     lo, hi = x[0], x[-1]
-    refl = mirror_points(x)
+    refl = mirror_set(x, distinct=True)
     mirrors = refl[(np.abs(refl[:, None] - x[None, :]).min(axis=1) > 1e-9 * max(1.0, hi - lo))
                    & (refl >= lo) & (refl <= hi)]
     coef = np.abs(network.unit_coefficients())                          # (S, m)
     keep = coef >= active * coef.max(axis=1, keepdims=True)
-    kinks = network.breakpoints()                                       # (S, m, 3)
+    kinks = abs_unit_kinks(network)                                     # (S, m, 3)
     valid = keep[:, :, None] & np.isfinite(kinks)
     with np.errstate(invalid="ignore"):
         valid &= (kinks >= lo) & (kinks <= hi)
@@ -191,7 +249,7 @@ def mirror_kinks(network: ThreeLayerAbsNet, x_sorted, *, radius: float = 0.1,
                        radius=float(radius), active=float(active))
 
 
-def found_units(network: ThreeLayerAbsNet, params: dict, x_sorted, *, radius: float,
+def found_units(network: ChainNet, params: dict, x_sorted, *, radius: float,
                 active: float = 0.05, num: int = 400) -> np.ndarray:
     """Which target unit shapes each trained copy of ``network`` contains.
 
@@ -207,7 +265,7 @@ def found_units(network: ThreeLayerAbsNet, params: dict, x_sorted, *, radius: fl
 
     Parameters
     ----------
-    network : ThreeLayerAbsNet with S copies
+    network : three-layer absolute-value ChainNet with S copies (``ThreeLayerAbs().network``)
     params : dict with arrays ``center``, ``offset`` of shape (K,)
         The target shapes (e.g. the units of a sparse optimal Lasso network).
     x_sorted : array_like
@@ -222,7 +280,7 @@ def found_units(network: ThreeLayerAbsNet, params: dict, x_sorted, *, radius: fl
     """
     x = np.asarray(x_sorted, dtype=np.float64)
     t = np.linspace(x.min(), x.max(), num)
-    a, c = network.shape_params()                                    # (S, m)
+    a, c = abs_unit_shapes(network)                                  # (S, m)
     coef = np.abs(network.unit_coefficients())
     keep = coef >= active * coef.max(axis=1, keepdims=True)
     keep &= np.isfinite(a) & np.isfinite(c)
@@ -241,10 +299,21 @@ def found_units(network: ThreeLayerAbsNet, params: dict, x_sorted, *, radius: fl
     return close.any(axis=1)
 
 
-def reflection_mirrors(fit) -> list:
-    """The mirrors ``2x_i − x_j`` of a fit's reflection units."""
-    return [2 * n["params"]["center"] - n["params"]["source"] for n in fit.neurons()
-            if n["params"]["kind"] == 1]
+def reflection_mirrors(fit) -> np.ndarray:
+    """The mirrors ``2x_i − x_j`` among a fit's units, sorted, unique (empty for families
+    without reflection columns).
+
+    Depth-4 deep narrow ReLU: ``a_1`` of its ``k = 1`` columns; three-layer absolute
+    value: ``2·center − source`` of its reflection columns (``kind = 1``).
+    """
+    out = []
+    for n in fit.neurons():
+        p = n["params"]
+        if int(p.get("k", 0)) == 1 and "a1" in p:
+            out.append(p["a1"])
+        elif int(p.get("kind", 0)) == 1 and "source" in p:
+            out.append(reflect(p["source"], p["center"]))
+    return np.unique(np.asarray(out, dtype=np.float64))
 
 
 def piecewise_kinks(activations, signs, thresholds, rho: float = 0.1) -> np.ndarray:
@@ -287,22 +356,12 @@ def piecewise_kinks(activations, signs, thresholds, rho: float = 0.1) -> np.ndar
 KINK_CLASSES = ("data", "midpoint", "reflection", "second order", "other")
 
 
-def _second_order_points(x: np.ndarray) -> dict[str, np.ndarray]:
-    xi, xj = np.meshgrid(x, x, indexing="ij")
-    mids = np.unique(((xi + xj) / 2).ravel())
-    refl = np.unique((2 * xi - xj).ravel())
-    first = np.unique(np.concatenate([x, mids, refl]))
-    p, q = np.meshgrid(first, first, indexing="ij")
-    second = np.unique(np.concatenate([(2 * p - q).ravel(), ((p + q) / 2).ravel()]))
-    return {"data": x, "midpoint": mids, "reflection": refl, "second order": second}
-
-
 def classify_kinks(kinks, x_sorted, *, rtol: float = 1e-9, sets=None) -> list[str]:
     """The simplest class of each kink: a data point ``x_i``, a midpoint ``(x_i + x_j)/2``,
     a reflection ``2x_i − x_j``, a *second-order* point (a midpoint or a reflection of
     two first-order points, e.g. ``2x_i − (2x_j − x_k)``), or ``"other"``."""
     x = np.asarray(x_sorted, dtype=np.float64)
-    sets = sets if sets is not None else _second_order_points(x)
+    sets = sets if sets is not None else second_order_points(x)
     tol = rtol * max(1.0, float(np.abs(x).max()))
     out = []
     for k in np.atleast_1d(kinks):
@@ -323,7 +382,7 @@ def kink_census(dictionary) -> np.ndarray:
     inside the data range (``"data"`` for a column with none: kinks outside the data do
     not show on it), shape (p,) of str."""
     x = dictionary.data.x_sorted
-    sets = _second_order_points(x)
+    sets = second_order_points(x)
     tol = 1e-9 * max(1.0, float(np.abs(x).max()))
     out = []
     for k in range(dictionary.size):
@@ -343,7 +402,7 @@ def mirror_order(activations) -> int:
     reflections and midpoints; 2: second-order mirrors.
     """
     acts = tuple(activations)
-    folds = [l for l, a in enumerate(acts[:-1]) if a == "abs"]
+    folds = [l for l, a in enumerate(acts[:-1]) if activation(a).even]
     return len(acts) - 1 - folds[0] if folds else 0
 
 

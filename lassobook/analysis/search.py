@@ -1,4 +1,14 @@
-"""TODO docstring (chains)."""
+"""Trying to refute a chain dictionary: searches of the continuous unit family that never see it.
+
+The vertex argument of :mod:`lassobook.families.chains` says the finite vertex
+dictionary is complete: for every dual vector ``λ``, ``max |λᵀg(X)|`` over *all*
+chain shapes is attained at a vertex.  The certificate checks that claim on a
+sample that contains the vertices (:func:`lassobook.core.certificate.certify`);
+:func:`continuous_search` checks it independently — a grid over a box that holds
+every vertex (:func:`_search_box`), then zooming line searches from the best grid
+points — and :func:`check_dictionary` runs both over many datasets.  A ratio
+``max |λᵀg| / β`` above 1 would be a shape the dictionary misses.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +16,7 @@ from itertools import product
 
 import numpy as np
 
+from lassobook.core.activations import activation
 from lassobook.core.networks import chain_function
 from lassobook.families.chains import NarrowChain, _sign_sets
 
@@ -15,18 +26,19 @@ def _search_box(family, x_sorted) -> list[tuple[float, float]]:
     """Bounds on ``t`` holding every vertex of the arrangement (and every distinct shape).
 
     ``t_1`` within the data range widened by its length on both sides; a hidden
-    threshold within ``±2·span`` (``[0, 2·span]`` after an absolute value: a negative
-    threshold there only adds a constant), stretched by ``1/ρ`` per layer if the
-    chain has a leaky ReLU (a leaky layer can shrink distances by ``ρ``).
+    threshold within ``±2·span`` (``[0, 2·span]`` after an even activation, the absolute
+    value: a negative threshold there only adds a constant), stretched per layer by
+    ``1/`` the layer's smallest nonzero slope magnitude (a leaky ReLU can shrink
+    distances by ``ρ``).
     """
     span = float(x_sorted[-1] - x_sorted[0]) or 1.0
     box = [(float(x_sorted[0]) - span, float(x_sorted[-1]) + span)]
     stretch = 1.0
     for l in range(1, family.layers):
-        if family.activations[l - 1] == "leaky_relu":
-            stretch /= family.rho
+        record = activation(family.activations[l - 1])
+        stretch /= min(abs(e) for e in record.slopes(family.rho) if e != 0)   # leaky: ρ
         reach = 2 * span * stretch
-        box.append((0.0, reach) if family.activations[l - 1] == "abs" else (-reach, reach))
+        box.append((0.0, reach) if record.even else (-reach, reach))
     return box
 
 

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lassobook.analysis.kinks import reflection_mirrors
 from lassobook.core.data import _as_1d_float
 from lassobook.solvers.lasso import SolverError
 
@@ -254,22 +255,6 @@ def validate_beta(data: ARData, family, betas, *, n_folds: int = 3, adam_seeds=r
     return Validation(betas, lasso, adam, time.perf_counter() - t0)
 
 
-def mirror_points(fit) -> np.ndarray:
-    """Reflection points among the kinks of a fitted network (empty for families without them).
-
-    Depth-4 deep narrow ReLU: ``a_1 = 2x_{j2} − x_{j1}`` of its ``k = 1`` columns;
-    three-layer abs: ``2·center − source`` of its reflection columns (``kind = 1``).
-    """
-    out = []
-    for n in fit.neurons():
-        p = n["params"]
-        if int(p.get("k", 0)) == 1 and "a1" in p:
-            out.append(p["a1"])
-        elif int(p.get("kind", 0)) == 1 and "source" in p:
-            out.append(2 * p["center"] - p["source"])
-    return np.unique(np.asarray(out, dtype=np.float64))
-
-
 @dataclass
 class ARComparison:
     """The certified Lasso and seeded Adam runs of one family at one β (scaled units).
@@ -384,7 +369,7 @@ def map_kinks(r, data: ARData | None, grid) -> tuple[np.ndarray, np.ndarray]:
     in the series' own units (scaled units when ``data`` is None)."""
     kinks = np.unique(np.concatenate([n["kinks"] for n in r.fit.neurons()] or [np.empty(0)]))
     kinks = kinks[(kinks >= grid[0]) & (kinks <= grid[-1])]
-    mirrors = mirror_points(r.fit)
+    mirrors = reflection_mirrors(r.fit)
     mirrors = mirrors[(mirrors >= grid[0]) & (mirrors <= grid[-1])]
     scale = 1.0 if data is None else data.scale
     return kinks * scale, mirrors * scale

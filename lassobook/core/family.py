@@ -1,4 +1,26 @@
-"""TODO docstring (families)."""
+r"""What a *family* of networks is, for the Lasso: the :class:`Family` base class.
+
+The paper's theorem says that training a 1-D network of a given architecture with
+weight decay β is the Lasso
+
+.. math:: \min_{z,\,\xi}\ \tfrac12 \|A z + \xi 1 - y\|^2 + \beta \|z\|_1
+
+over a dictionary ``A`` whose columns are *unit shapes* ``g(X)``: every unit of
+the network, after the rescaling that balances its layers, is ``c·g`` with
+penalty ``β|c|``.  A family therefore has to say
+
+* which shapes its units take (:meth:`Family.shape`, with their kinks
+  :meth:`Family.kinks`), and which finite set of them is the paper's dictionary
+  (:meth:`Family.raw_dictionary`, pruned by :mod:`lassobook.core.dictionary`);
+* a dense sample of the continuous family of shapes
+  (:meth:`Family.candidate_params`, probed by the certificate at
+  :func:`breakpoint_candidates`: data, midpoints, reflections and a grid);
+* the torch network (:meth:`Family.network`) and how a Lasso solution becomes one
+  (:meth:`Family.reconstruct`, whose objective must equal the Lasso's);
+* optionally, an exact dual oracle (:meth:`Family.oracle`) for the structured solver.
+
+The concrete families live in :mod:`lassobook.families`, one module each.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +29,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from lassobook.core.data import Dataset
+from lassobook.core.points import pair_points
 
 
 def breakpoint_candidates(x_sorted: np.ndarray, resolution: int = 2000,
@@ -25,9 +48,7 @@ def breakpoint_candidates(x_sorted: np.ndarray, resolution: int = 2000,
     x = np.asarray(x_sorted, dtype=np.float64)
     lo, hi = x.min(), x.max()
     span = hi - lo
-    xi, xj = np.meshgrid(x, x, indexing="ij")
-    mids = ((xi + xj) / 2).ravel()
-    refl = (2 * xi - xj).ravel()
+    mids, refl = pair_points(x)
     if refl.size > max_reflections:
         refl = np.random.default_rng(0).choice(refl, max_reflections, replace=False)
         mids = np.random.default_rng(1).choice(mids, max_reflections, replace=False)
@@ -75,6 +96,22 @@ class Family(ABC):
     @abstractmethod
     def reconstruct(self, params: dict[str, np.ndarray], coefficients: np.ndarray, xi: float):
         """The network with one unit per (shape params, Lasso coefficient) pair and output bias ``xi``."""
+
+    @staticmethod
+    def units(params: dict, coefficients, names, empty: dict | None = None):
+        """``(c, p)``: the coefficients and the parameters ``names`` as flat float arrays,
+        ready for :meth:`reconstruct`.
+
+        With no coefficient at all (the Lasso picked no unit) the network is the constant
+        ``ξ``; torch networks need at least one unit, so this returns one unit with
+        coefficient 0 and every parameter 0 (or its value in ``empty``), which has zero
+        output and zero penalty.
+        """
+        c = np.asarray(coefficients, dtype=np.float64).reshape(-1)
+        if c.size == 0:
+            empty = empty or {}
+            return np.zeros(1), {n: np.full(1, float(empty.get(n, 0.0))) for n in names}
+        return c, {n: np.asarray(params[n], dtype=np.float64).reshape(-1) for n in names}
 
     @property
     @abstractmethod

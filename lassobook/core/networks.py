@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from lassobook.core.activations import HOMOGENEOUS, numpy_activation, torch_activation
+from lassobook.core.activations import activation as activation_record
+from lassobook.core.activations import numpy_activation, torch_activation
 
 DTYPE = torch.float64
 
@@ -110,7 +111,8 @@ class TwoLayerNet(ParallelNetwork):
         self.b = nn.Parameter(torch.zeros(shape, dtype=DTYPE))
         self.alpha = nn.Parameter(torch.zeros(shape, dtype=DTYPE))
         self.amplitude = (
-            None if activation in HOMOGENEOUS else nn.Parameter(torch.ones(shape, dtype=DTYPE))
+            None if activation_record(activation).homogeneous
+            else nn.Parameter(torch.ones(shape, dtype=DTYPE))
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

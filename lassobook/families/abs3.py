@@ -1,13 +1,36 @@
-"""TODO docstring (structured, absolute_value)."""
+r"""Three-layer absolute-value networks: the family whose dictionary needs reflections.
+
+A unit of the parallel three-layer network ``α |w_2 |w_1 x + b_1| + b_2|`` is, after
+balancing its three weights (AM–GM, ``|w_1| = |w_2| = |α| = |z|^{1/3}``), ``z·g_{a,c}``
+with penalty ``β|z|`` and the shape
+
+.. math:: g_{a,c}(x) = \bigl||x - a| - c\bigr|,\qquad c \ge 0,
+
+which bends at ``a − c``, ``a`` and ``a + c``.  The paper's theorem for this
+architecture: the dual correlation ``λᵀg_{a,c}(X)`` is piecewise linear over the
+arrangement of lines in the ``(a, c)`` plane on which a data point sits on a kink
+(``a ± c = x_j``, ``a = x_j``), so its maximum is at a vertex of that arrangement:
+
+* ``c = 0``, ``a = x_j``: the two-layer columns ``|x − x_j|``;
+* ``a = x_i``, ``c = |x_j − x_i|``: *reflections* — kinks at ``x_j``, ``x_i`` and the
+  mirror ``2x_i − x_j`` (:func:`lassobook.core.points.reflect`);
+* ``a = (x_i + x_j)/2``, ``c = (x_j − x_i)/2``: *midpoints* — kinks at ``x_i``, the
+  midpoint and ``x_j``.
+
+Those three kinds together are the complete dictionary (:class:`ThreeLayerAbs`);
+without the midpoints it is the incomplete "reflection-only" dictionary kept as a
+counterexample.  The network is the generic
+:class:`~lassobook.core.networks.ChainNet` with two absolute-value layers, and
+:class:`AbsThreeLayerOracle` finds the most correlated vertex in ``O(N² log N)``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import nn
 
 from lassobook.core.family import Family, breakpoint_candidates
-from lassobook.core.networks import DTYPE, ParallelNetwork
+from lassobook.core.networks import ChainNet
 from lassobook.core.oracle import StructuredOracle, _top
 from lassobook.solvers.gram import PWLForm
 
@@ -154,13 +177,6 @@ FEATURE_KINDS = {0: "two_layer", 1: "reflection", 2: "midpoint"}
 _KIND_CODE = {name: code for code, name in FEATURE_KINDS.items()}
 
 
-def mirror_points(x_sorted) -> np.ndarray:
-    """All reflections ``2x_i − x_j`` (``i ≠ j``) of one data point about another, sorted, unique."""
-    x = np.asarray(x_sorted, dtype=np.float64)
-    refl = 2 * x[:, None] - x[None, :]
-    return np.unique(refl[~np.eye(x.size, dtype=bool)])
-
-
 class ThreeLayerAbs(Family):
     r"""Parallel three-layer absolute-value networks.
 
@@ -276,7 +292,10 @@ class ThreeLayerAbs(Family):
 
     # ------------------------------------------------------------------ networks
     def network(self, width, n_models=1):
-        return ThreeLayerAbsNet(width, n_models=n_models)
+        """The :class:`~lassobook.core.networks.ChainNet` of two absolute-value layers: parameters
+        ``w1, b1, w2, b2, alpha`` (shape (n_models, width)) and ``xi``, penalty
+        ``(β/3) Σ_k (|w_{1k}|³ + |w_{2k}|³ + |α_k|³)``."""
+        return ChainNet(("abs", "abs"), width, n_models=n_models)
 
     def reconstruct(self, params, coefficients, xi):
         r"""One unit per coefficient ``z_k`` on the shape ``||x − a_k| − c_k|``.
@@ -287,11 +306,8 @@ class ThreeLayerAbs(Family):
         the unit is ``sign(z) t³ g = z g``; its penalty is ``(β/3)·3t³ = β|z|``, so
         the network's objective equals the Lasso objective.
         """
-        z = np.asarray(coefficients, dtype=np.float64).reshape(-1)
-        a = np.asarray(params["center"], dtype=np.float64).reshape(-1)
-        c = np.asarray(params["offset"], dtype=np.float64).reshape(-1)
-        if z.size == 0:  # the constant network: one unit with zero weights
-            z, a, c = np.zeros(1), np.zeros(1), np.zeros(1)
+        z, p = self.units(params, coefficients, ("center", "offset"))
+        a, c = p["center"], p["offset"]
         t = np.cbrt(np.abs(z))
         net = self.network(width=z.size)
         with torch.no_grad():
@@ -315,73 +331,3 @@ class ThreeLayerAbs(Family):
     def oracle(self, data):
         """The exact dual oracle (:class:`AbsThreeLayerOracle`)."""
         return AbsThreeLayerOracle(self, data)
-
-
-class ThreeLayerAbsNet(ParallelNetwork):
-    r"""``f(x) = Σ_k α_k |w_{2k} |w_{1k} x + b_{1k}| + b_{2k}| + ξ``, ``n_models`` copies.
-
-    Parameters ``w1, b1, w2, b2, alpha`` have shape (n_models, width); ``xi`` has
-    shape (n_models,).  Penalty ``(β/3) Σ (|w1|³ + |w2|³ + |α|³)`` per copy.
-    """
-
-    def __init__(self, width: int, n_models: int = 1):
-        super().__init__(width, n_models)
-        shape = (self.n_models, self.width)
-        self.w1 = nn.Parameter(torch.ones(shape, dtype=DTYPE))
-        self.b1 = nn.Parameter(torch.zeros(shape, dtype=DTYPE))
-        self.w2 = nn.Parameter(torch.ones(shape, dtype=DTYPE))
-        self.b2 = nn.Parameter(torch.zeros(shape, dtype=DTYPE))
-        self.alpha = nn.Parameter(torch.zeros(shape, dtype=DTYPE))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h1 = torch.abs(self.w1[:, :, None] * x[None, None, :] + self.b1[:, :, None])
-        h2 = torch.abs(self.w2[:, :, None] * h1 + self.b2[:, :, None])
-        return torch.einsum("sm,smn->sn", self.alpha, h2) + self.xi[:, None]
-
-    def penalty(self, beta: float) -> torch.Tensor:
-        cubes = self.w1.abs() ** 3 + self.w2.abs() ** 3 + self.alpha.abs() ** 3
-        return (beta / 3.0) * cubes.sum(dim=1)
-
-    def init_copy(self, k, generator, lo, hi):
-        """``w1, w2 ~ N(0, 1)``; centers ``a = −b1/w1`` uniform over the data range;
-        offsets ``c = −b2/(w2|w1|)`` uniform on ``[0, span/2]`` (so every unit
-        starts with three kinks near the data); ``α ~ N(0, 1/width)``."""
-        m, g = self.width, generator
-        w1 = torch.randn(m, generator=g, dtype=DTYPE)
-        w2 = torch.randn(m, generator=g, dtype=DTYPE)
-        a = lo + (hi - lo) * torch.rand(m, generator=g, dtype=DTYPE)
-        c = 0.5 * (hi - lo) * torch.rand(m, generator=g, dtype=DTYPE)
-        self.w1[k] = w1
-        self.b1[k] = -w1 * a
-        self.w2[k] = w2
-        self.b2[k] = -w2 * w1.abs() * c
-        self.alpha[k] = torch.randn(m, generator=g, dtype=DTYPE) / np.sqrt(m)
-
-    def shape_params(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each unit's center ``a = −b1/w1`` and offset ``c = −b2/(w2|w1|)``, shape (n_models, width) each.
-
-        NaN for a unit whose ``w1`` or ``w2`` is zero (a constant unit).  A
-        negative ``c`` means the unit is ``|x − a|`` plus a constant.
-        """
-        with torch.no_grad():
-            w1, b1, w2, b2 = (p.numpy() for p in (self.w1, self.b1, self.w2, self.b2))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            a = np.where(w1 != 0, -b1 / w1, np.nan)
-            denom = w2 * np.abs(w1)
-            c = np.where(denom != 0, -b2 / denom, np.nan)
-        return a, c
-
-    def breakpoints(self) -> np.ndarray:
-        """Kinks ``(a − c, a, a + c)`` of every unit, shape (n_models, width, 3).
-
-        A unit with ``c ≤ 0`` has one kink, ``a``; its other two entries are NaN.
-        """
-        a, c = self.shape_params()
-        with np.errstate(invalid="ignore"):
-            outer = np.where(c > 0, c, np.nan)
-        return np.stack([a - outer, a, a + outer], axis=-1)
-
-    def unit_coefficients(self) -> np.ndarray:
-        """Each unit's coefficient ``α|w1 w2|`` on its normalized shape, shape (n_models, width)."""
-        with torch.no_grad():
-            return (self.alpha * (self.w1 * self.w2).abs()).numpy().copy()

@@ -72,21 +72,24 @@ from math import comb
 import numpy as np
 
 from lassobook.analysis.kinks import KINK_CLASSES, kink_census, piecewise_kinks
-from lassobook.core.activations import HOMOGENEOUS, check_activation
+from lassobook.core.activations import HOMOGENEOUS, activation, check_activation, rho_for
 from lassobook.core.family import Family, breakpoint_candidates
 from lassobook.core.networks import ChainNet, ChainParams, chain_function
 
 
 # ---------------------------------------------------------------------- slopes and equations
-def local_slopes(activation: str, rho: float = 0.1) -> tuple[float, ...]:
-    """The slopes ``e`` of ``u ↦ σ(s·u)`` over both signs ``s`` and both sides of the kink."""
-    if activation == "relu":
-        return (-1.0, 0.0, 1.0)
-    if activation == "leaky_relu":
-        return (-1.0, -rho, rho, 1.0)
-    if activation == "abs":
-        return (-1.0, 1.0)
-    raise ValueError(f"narrow chains take relu, leaky_relu or abs layers, got {activation!r}")
+def local_slopes(name: str, rho: float = 0.1) -> tuple[float, ...]:
+    """The slopes ``e`` of ``u ↦ σ(s·u)`` over both signs ``s`` and both sides of the kink, sorted.
+
+    With σ's (left, right) slopes ``(l, r)``: ``l, r`` for ``s = +1`` and ``−r, −l`` for
+    ``s = −1`` (ReLU ``(−1, 0, 1)``, leaky ReLU ``(−1, −ρ, ρ, 1)``, absolute value ``(−1, 1)``).
+    """
+    record = activation(name)
+    if not record.homogeneous:
+        raise ValueError(f"narrow chains take positively homogeneous layers "
+                         f"({', '.join(HOMOGENEOUS)}), got {name!r}")
+    left, right = record.slopes(rho)
+    return tuple(sorted({e + 0.0 for e in (left, right, -left, -right)}))   # + 0.0: −0 is 0
 
 
 def kink_equations(x_sorted, activations, rho: float = 0.1):
@@ -140,15 +143,21 @@ def kink_equations(x_sorted, activations, rho: float = 0.1):
 
 def _sign_sets(activations) -> list[tuple[float, ...]]:
     """The signs each layer can take: ``±1``, or ``+1`` alone for an absolute value (``|−u| = |u|``)."""
-    return [(1.0,) if a == "abs" else (-1.0, 1.0) for a in activations]
+    return [(1.0,) if activation(a).even else (-1.0, 1.0) for a in activations]
 
 
-def _consistent(activation, rho, s, e, u, tol):
-    """Is ``e`` the slope of ``u ↦ σ(s·u)`` at ``u`` (either side when ``|u| ≤ tol``)? Broadcasting."""
-    if activation == "abs":
+def _consistent(name, rho, s, e, u, tol):
+    """Is ``e`` the slope of ``u ↦ σ(s·u)`` at ``u`` (either side when ``|u| ≤ tol``)? Broadcasting.
+
+    Even σ (absolute value, slopes ``∓1``): ``e = sign(u)`` whatever ``s``.  Otherwise σ has
+    slope 1 on the right and ``lower`` (0 or ρ) on the left: ``e = s`` where ``s·u ≥ 0`` and
+    ``e = s·lower`` where ``s·u ≤ 0``.
+    """
+    record = activation(name)
+    if record.even:
         return (np.abs(e) == 1) & ((e * u >= -tol))
     on_side = np.where(np.abs(e) == 1, s * u >= -tol, s * u <= tol)
-    lower = 0.0 if activation == "relu" else rho
+    lower = record.slopes(rho)[0]
     allowed = (e == s) | (e == s * lower)
     return allowed & on_side
 
@@ -271,8 +280,8 @@ class NarrowChain(ChainParams, Family):
         if not activations:
             raise ValueError("a narrow chain needs at least one hidden layer")
         for a in activations:
-            check_activation(a, rho if a == "leaky_relu" else None)
-            if a not in HOMOGENEOUS:
+            check_activation(a, rho_for(a, rho))
+            if not activation(a).homogeneous:
                 raise ValueError(f"narrow chains take positively homogeneous layers "
                                  f"({', '.join(HOMOGENEOUS)}), got {a!r}")
         self.activations = activations
@@ -352,19 +361,16 @@ class NarrowChain(ChainParams, Family):
         ``α = sign(c) τ``.  Then layer ``l + 1`` holds ``τ^l f_{l+1}(x)`` (positive
         homogeneity, by induction), the unit is ``c·g`` and its penalty ``(β/L)·L·τ^L = β|c|``.
         """
-        c = np.asarray(coefficients, dtype=np.float64).reshape(-1)
-        if c.size == 0:  # the constant network: one unit with zero weights
-            params = {f"{p}{l}": np.zeros(1) for p in "st" for l in range(1, self.depth)}
-            c = np.zeros(1)
-        signs, thresholds = self._split({k: np.asarray(v, dtype=np.float64).reshape(-1)
-                                         for k, v in params.items()})
+        c, params = self.units(params, coefficients,
+                               [f"{p}{l}" for p in "st" for l in range(1, self.depth)])
+        signs, thresholds = self._split(params)
         tau = np.abs(c) ** (1.0 / self.depth)
         w = [signs[l] * tau for l in range(self.layers)]
         b = [-signs[l] * tau ** (l + 1) * thresholds[l] for l in range(self.layers)]
         return self._load(w, b, np.sign(c) * tau, xi)
 
     def __repr__(self):
-        rho = f", rho={self.rho:g}" if "leaky_relu" in self.activations else ""
+        rho = f", rho={self.rho:g}" if any(activation(a).needs_rho for a in self.activations) else ""
         return f"NarrowChain({self.activations!r}{rho})"
 
 

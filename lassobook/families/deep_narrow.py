@@ -1,4 +1,65 @@
-"""TODO docstring (structured, deep_narrow)."""
+r"""Deep narrow ReLU networks (L = 3, 4): chains of width-1 layers, their dictionary and oracle.
+
+**The parallel architecture** (what the Lasso theorem is about).  A *deep narrow
+unit* is a chain of width-1 ReLU layers with scalar weights ``w_1, …, w_{L−1}``,
+free biases and an output weight ``α``; a network is a sum of ``m`` such units
+plus an output bias ``ξ``:
+
+.. math::
+
+    f(x) = \sum_{k=1}^m \alpha_k\, h_{L,k}(x) + \xi,\qquad
+    h_{1,k}(x) = x,\quad h_{l+1,k}(x) = \bigl(w_{l,k} h_{l,k}(x) + b_{l,k}\bigr)_+ ,
+
+trained on ``½‖f(X) − y‖² + (β/L) Σ_k (|w_{1,k}|^L + ⋯ + |w_{L−1,k}|^L + |α_k|^L)``.
+The penalty uses *absolute values*.  (The authors' script raises the signed weights
+to the power ``L``; for odd ``L`` that penalty is unbounded below — a weight driven
+to ``−∞`` "pays" ``−∞`` — so it is not the problem the theorem is about.)
+
+By AM–GM, ``(1/L) Σ_i |w_i|^L ≥ Π_i |w_i|`` with equality when all ``|w_i|`` are
+equal, and a unit equals ``|α w_1 ⋯ w_{L−1}| · (±g(x))`` with a *normalized shape*
+``g`` whose slopes are ``0`` or ``±1``.  Every unit therefore adds ``c·g(x)`` at
+cost ``β|c|``.  The normalized shapes are
+
+.. math::
+
+    f_1(x) = x,\qquad f_{l+1}(x) = \bigl(s_l\,(f_l(x) - f_l(a_l))\bigr)_+ ,\qquad g = f_L ,
+
+with signs ``s_l = ±1`` and breakpoints ``a_l`` (input-space points: the bias of
+layer ``l`` puts the threshold at the value the chain takes at ``a_l``).
+
+**The paper's dictionary** (index ``(s, j, k)``): ``s ∈ {−1,+1}^{L−1}``,
+``j ∈ {1..N}^{L−1}`` and, for ``L = 4``, ``k ∈ {0, 1}``; ``a_l = x_{j_l}``, except
+``L = 4, k = 1``: ``a_1 = 2x_{j_2} − x_{j_1}``, the **reflection** of ``x_{j_1}``
+about ``x_{j_2}``.  Raw size ``(2N)^{L−1}``, doubled for ``L = 4``.
+:meth:`DeepNarrowReLU.raw_dictionary` builds all of it at once with numpy
+broadcasting; :func:`lassobook.core.dictionary.build_dictionary` prunes it.
+
+**What the shapes are** (derived here, and checked in the tests and the chapter).
+Each ``f_l`` is monotone with slopes in ``{0, ±1}`` and a nonzero slope on one
+interval only, so every chain shape, at any depth ``L ≥ 3``, is ``±`` a *capped
+ramp* plus a constant,
+
+.. math:: \operatorname{ramp}(p, q, x) = \min\bigl(\max(x - p, 0),\ q - p\bigr),\qquad -\infty \le p < q \le \infty ,
+
+and ``L = 3`` already reaches every one (``L = 4`` reaches the ``L = 3`` shapes with
+``a_3 = a_2, s_3 = +1``).  So the *continuous* unit families of ``L = 3`` and
+``L = 4`` coincide and the two networks have the same optimal objective.  On the
+data, ``ramp(p, q, ·)`` is linear in ``(p, q)`` between data points, so the dual
+is maximized with ``p, q`` at data points: the ``L = 3`` data-point dictionary is
+already complete.  The ``L = 4`` reflection columns are extra points of the same
+family; they never lower the optimum, but when the optimal dual is flat along an
+edge (``|λᵀg| = β`` for ``ramp(p, x_i)`` and ``ramp(p, x_{i'})``) a reflection
+``q`` between ``x_i`` and ``x_{i'}`` can be a *single* optimal unit where the
+data-point dictionary needs two (Figure 3: ``ramp(5, 8, x)``, ``8 = 2·4 − 0``).
+
+**The oracle** (:class:`DeepNarrowOracle`).  Up to sign and a constant the pruned
+columns are the data-point ramps ``ramp(x_i, x_j, ·)``, whose correlation is
+``F(x_i) − F(x_j)`` with the residual sums ``F`` of :class:`~lassobook.core.oracle.ResidualSums`;
+the maximum over every capped ramp is ``max F − min F``, an ``O(N)`` search.
+
+The chapter helpers and the authors' shared-layer architecture are in
+:mod:`lassobook.paper.deep_narrow` and :mod:`lassobook.paper.authors`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +70,7 @@ import numpy as np
 from lassobook.core.family import Family, breakpoint_candidates
 from lassobook.core.networks import ChainNet, ChainParams
 from lassobook.core.oracle import StructuredOracle, _peaks, _suffix_arg, _top
+from lassobook.core.points import pair_points, reflect
 from lassobook.solvers.gram import PWLForm
 
 
@@ -146,11 +208,6 @@ class DeepNarrowOracle(StructuredOracle):
 
 
 # ---------------------------------------------------------------------- shapes
-def reflection(x_i, x_j):
-    """``2 x_j − x_i``: the mirror image of ``x_i`` about ``x_j``."""
-    return 2 * np.asarray(x_j, dtype=np.float64) - np.asarray(x_i, dtype=np.float64)
-
-
 def capped_ramp(a, b, x):
     """``ramp(a, b, x)``: 0 for ``x ≤ a``, ``x − a`` on ``[a, b]``, ``b − a`` after.
 
@@ -306,7 +363,7 @@ class DeepNarrowReLU(ChainParams, Family):
         signs, j, k = self.raw_index(xs.size)
         a = xs[j]                                           # (D, p)
         if self.reflections:
-            a[0] = np.where(k == 1, reflection(xs[j[0]], xs[j[1]]), a[0])
+            a[0] = np.where(k == 1, reflect(xs[j[0]], about=xs[j[1]]), a[0])
         params = {}
         for l in range(D):
             params[f"s{l + 1}"] = signs[l]
@@ -341,9 +398,9 @@ class DeepNarrowReLU(ChainParams, Family):
         if self.depth == 3:
             return {"s1": s1, "s2": s2, "a1": a1, "a2": a2}
         blocks = [(s1, s2, np.ones_like(s1), a1, a2, a2)]
-        xi, xj = np.meshgrid(xs, xs, indexing="ij")
-        mids = np.unique(((xi + xj) / 2).ravel())
-        special = np.unique(np.concatenate([xs, mids, (2 * xi - xj).ravel()]))
+        mids, refl = pair_points(xs)
+        mids = np.unique(mids)
+        special = np.unique(np.concatenate([xs, mids, refl]))
         second = np.unique(np.concatenate([xs, mids]))
         g = np.meshgrid(S, S, S, special, xs, second, indexing="ij")
         blocks.append(tuple(v.ravel() for v in g))
@@ -380,10 +437,8 @@ class DeepNarrowReLU(ChainParams, Family):
 
     def reconstruct(self, params, coefficients, xi):
         """The parallel network with one chain per Lasso coefficient (see :meth:`unit_weights`)."""
-        c = np.asarray(coefficients, dtype=np.float64).reshape(-1)
-        if c.size == 0:  # the constant network: one unit with zero weights
-            params = {f"{p}{l}": np.zeros(1) for p in "sa" for l in range(1, self.depth)}
-            c = np.zeros(1)
+        c, params = self.units(params, coefficients,
+                               [f"{p}{l}" for p in "sa" for l in range(1, self.depth)])
         w, b, alpha = self.unit_weights(params, c)
         return self._load(w, b, alpha, xi)
 

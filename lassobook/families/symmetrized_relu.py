@@ -123,6 +123,7 @@ from torch import nn
 from lassobook.analysis.kinks import classify_kinks
 from lassobook.core.family import Family, breakpoint_candidates
 from lassobook.core.networks import DTYPE, ParallelNetwork
+from lassobook.core.points import second_order_points
 
 #: Penalty norms of the pair ``(a, c)``.
 NORMS = ("max", "l2")
@@ -316,10 +317,8 @@ class SymmetrizedReLU(Family):
         ``(a, c) = τ(â, ĉ)``, ``d = −τ² t₂``, ``α = sign(z) τ``.  Then
         ``relu(wx + b) = τ relu(x − t₁)``, the inner ReLU holds ``τ² g(x)``, the unit is
         ``z·g`` and its penalty ``(β/3)(τ³ + τ³ + τ³) = β|z|`` (balanced weights)."""
-        z = np.asarray(coefficients, dtype=np.float64).reshape(-1)
-        t1, th, t2 = (np.asarray(params[k], dtype=np.float64).reshape(-1) for k in ("t1", "theta", "t2"))
-        if z.size == 0:  # the constant network: one unit with zero weights
-            z, t1, th, t2 = np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1)
+        z, p = self.units(params, coefficients, ("t1", "theta", "t2"))
+        t1, th, t2 = p["t1"], p["theta"], p["t2"]
         a, c = slopes(th, self.norm)
         tau = np.cbrt(np.abs(z))
         net = self.network(width=z.size)
@@ -405,9 +404,10 @@ def reflection_columns(dictionary) -> np.ndarray:
     """Columns with a kink strictly inside the data range at a reflection ``2x_i − x_j``
     that is neither a data point nor a midpoint (:func:`lassobook.analysis.kinks.classify_kinks`)."""
     x = dictionary.data.x_sorted
+    sets = second_order_points(x)
     out = np.zeros(dictionary.size, dtype=bool)
     for k in range(dictionary.size):
         kinks = np.asarray(dictionary.kinks(k), dtype=np.float64)
         inside = kinks[(kinks > x[0]) & (kinks < x[-1])]
-        out[k] = "reflection" in classify_kinks(inside, x)
+        out[k] = "reflection" in classify_kinks(inside, x, sets=sets)
     return out

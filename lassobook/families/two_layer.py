@@ -1,11 +1,30 @@
-"""TODO docstring (families, structured)."""
+r"""Two-layer networks: the paper's first theorem, its dictionary and its exact oracle.
+
+A two-layer unit ``α σ(w x + b)`` with a positively homogeneous σ (ReLU, leaky
+ReLU, absolute value) is ``α|w|·σ(o (x − a))`` with orientation ``o = sign(w)`` and
+breakpoint ``a = −b/w``; by AM–GM ``(β/2)(w² + α²) ≥ β|α w|``, with equality for
+balanced weights, so the unit is ``c·σ(o (x − a))`` at cost ``β|c|``.  (Sign and
+threshold units are scale invariant in ``w``; an amplitude ``s`` carries the
+scale instead, penalized as ``(β/2)(α² + s²)``.)  The dual correlation
+``λᵀσ(o(X − a))`` is linear in ``a`` between data points, so it peaks at a data
+point: the dictionary ``{σ(o (x − x_j))}`` with the orientations of
+:attr:`TwoLayer.orientations` is complete.
+
+:class:`TwoLayerOracle` evaluates all ``2N`` (or ``N``) correlations at once from
+the residual's prefix sums (:class:`lassobook.core.oracle.ResidualSums`):
+``F(x_j) = Σ_{n ≥ j} λ_n (x_n − x_j)`` for ``(x − x_j)_+``, ``L(x_j)`` for the
+other side, and from them leaky ReLU ``ρ·(linear) + (1 − ρ)·(ReLU)``, absolute value
+``F + L`` and steps ``off·Σλ + (on − off)·Σ_{n ≥ j} λ_n`` — all read off the
+activation's record (:mod:`lassobook.core.activations`), not its name.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from lassobook.core.activations import HOMOGENEOUS, check_activation, numpy_activation
+from lassobook.core.activations import activation as activation_record
+from lassobook.core.activations import check_activation, numpy_activation, rho_for
 from lassobook.core.family import Family, breakpoint_candidates
 from lassobook.core.oracle import StructuredOracle, _peaks, _top
 from lassobook.solvers.gram import PWLForm
@@ -32,24 +51,35 @@ class TwoLayer(Family):
     depth = 2
 
     def __init__(self, activation: str, rho: float = 0.1):
-        check_activation(activation, rho if activation == "leaky_relu" else None)
+        check_activation(activation, rho_for(activation, rho))
         self.activation = activation
         self.rho = float(rho)
         self._sigma = numpy_activation(activation, self.rho)
 
     @property
+    def record(self):
+        """The activation's facts (:class:`lassobook.core.activations.Activation`)."""
+        return activation_record(self.activation)
+
+    @property
     def orientations(self) -> tuple[int, ...]:
-        """Orientations in the paper's dictionary (the paper's two-layer dictionaries)."""
-        return (1, -1) if self.activation in ("relu", "leaky_relu") else (1,)
+        """Orientations in the paper's dictionary (the paper's two-layer dictionaries).
+
+        The activation's own (:attr:`Activation.orientations`: ``(1, −1)``, or ``(1,)`` when σ
+        is even) for homogeneous σ; ``(1,)`` for a step, whose flipped unit
+        ``σ(−(x − a))`` is, on the data, a constant minus a multiple of an unflipped one.
+        """
+        return self.record.orientations if self.homogeneous else (1,)
 
     @property
     def homogeneous(self) -> bool:
-        return self.activation in HOMOGENEOUS
+        """σ(s·t) = s·σ(t) for s > 0 (ReLU, leaky ReLU, absolute value)."""
+        return self.record.homogeneous
 
     @property
     def degree(self) -> int:
         """1 for ReLU, leaky ReLU and absolute value units; 0 for sign and threshold."""
-        return 1 if self.homogeneous else 0
+        return self.record.degree
 
     def shape(self, x, breakpoint, orientation):
         return self._sigma(orientation * (x - breakpoint))
@@ -66,7 +96,7 @@ class TwoLayer(Family):
 
     def candidate_params(self, data, resolution=2000):
         a = breakpoint_candidates(data.x_sorted, resolution)
-        orient = (1.0,) if self.activation == "abs" else (1.0, -1.0)
+        orient = tuple(float(o) for o in self.record.orientations)
         return {
             "breakpoint": np.tile(a, len(orient)),
             "orientation": np.repeat(np.array(orient), a.size),
@@ -84,11 +114,8 @@ class TwoLayer(Family):
         ``α σ(w x + b) = c σ(o (x − a))`` and ``(β/2)(w² + α²) = β |c|``.
         Sign/threshold: ``w = o``, ``b = −o a``, ``s = √|c|``, ``α = sign(c) √|c|``.
         """
-        c = np.asarray(coefficients, dtype=np.float64)
-        a = np.asarray(params["breakpoint"], dtype=np.float64)
-        o = np.asarray(params["orientation"], dtype=np.float64)
-        if c.size == 0:  # the constant network: one unit with zero weights
-            c, a, o = np.zeros(1), np.zeros(1), np.ones(1)
+        c, p = self.units(params, coefficients, ("breakpoint", "orientation"), {"orientation": 1.0})
+        a, o = p["breakpoint"], p["orientation"]
         root = np.sqrt(np.abs(c))
         net = self.network(width=c.size)
         w = o * root if self.homogeneous else o
@@ -108,12 +135,19 @@ class TwoLayer(Family):
         return r"\frac{\beta}{2}\sum_k (\alpha_k^2 + s_k^2)"
 
     def __repr__(self):
-        extra = f", rho={self.rho}" if self.activation == "leaky_relu" else ""
+        extra = f", rho={self.rho}" if self.record.needs_rho else ""
         return f"TwoLayer({self.activation!r}{extra})"
 
     def oracle(self, data):
         """The exact dual oracle (:class:`TwoLayerOracle`)."""
         return TwoLayerOracle(self, data)
+
+
+def _step_correlation(levels, tail, total):
+    """``λᵀσ`` of a step unit with (off, on) ``levels``: ``off·Σλ + (on − off)·Σ_{n≥j} λ_n``
+    (exactly ``tail`` for the threshold, ``2·tail − Σλ`` for the sign)."""
+    off, on = levels
+    return tail if (off, on) == (0.0, 1.0) else (on - off) * tail + off * total
 
 
 def _two_layer_label(activation: str, orientation: float, breakpoint: float) -> str:
@@ -143,15 +177,15 @@ class TwoLayerOracle(StructuredOracle):
     def correlations(self, sums, keys):
         keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))
         o, j = self.orients[keys[:, 0]], keys[:, 1]
-        act = self.family.activation
-        if act in ("threshold", "sign"):
+        rec = self.family.record
+        if not rec.homogeneous:
             tail = sums.RQ[j]                          # Σ_{n ≥ j} λ_n
-            return tail if act == "threshold" else 2 * tail - sums.total
+            return _step_correlation(rec.levels, tail, sums.total)
         right, left = sums.F_at(j), sums.L_at(j)
-        if act == "abs":
+        if rec.even:
             return right + left
         relu = np.where(o > 0, right, left)
-        if act == "relu":
+        if not rec.needs_rho:
             return relu
         rho = self.family.rho                           # leaky: ρ t + (1 − ρ) t_+
         linear = o * (sums.total_x - sums.x[j] * sums.total)
@@ -170,18 +204,18 @@ class TwoLayerOracle(StructuredOracle):
         cached = getattr(self, "_every_cache", None)
         if cached is not None and cached[0] is sums:
             return cached[1]
-        n, act = self.data.n, self.family.activation
-        if act in ("threshold", "sign"):
+        n, rec = self.data.n, self.family.record
+        if not rec.homogeneous:
             tail = sums.RQ[:n]
-            out = tail if act == "threshold" else 2 * tail - sums.total
+            out = _step_correlation(rec.levels, tail, sums.total)
         else:
             right = sums.SQ[1:n + 1] - sums.x * sums.RQ[1:n + 1]
             left = sums.x * sums.RP[:n] - sums.SP[:n]
-            if act == "abs":
+            if rec.even:
                 out = right + left
             else:
                 parts = [right if o > 0 else left for o in self.orients]
-                if act == "leaky_relu":
+                if rec.needs_rho:
                     rho = self.family.rho
                     linear = sums.total_x - sums.x * sums.total
                     parts = [rho * o * linear + (1 - rho) * p for o, p in zip(self.orients, parts)]
@@ -220,17 +254,17 @@ class TwoLayerOracle(StructuredOracle):
         """
         keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))
         o, a = self.orients[keys[:, 0]], self.xs[keys[:, 1]]
-        k, act = a.size, self.family.activation
+        k, rec = a.size, self.family.record
         zero, one = np.zeros(k), np.ones(k)
-        if act in ("threshold", "sign"):
-            alpha = zero if act == "threshold" else -one
-            return PWLForm(alpha, zero, np.zeros((k, 0)), np.zeros((k, 0)), a[:, None],
-                           (one if act == "threshold" else 2 * one)[:, None])
-        if act == "abs":
+        if not rec.homogeneous:
+            off, on = rec.levels
+            return PWLForm(off * one, zero, np.zeros((k, 0)), np.zeros((k, 0)), a[:, None],
+                           ((on - off) * one)[:, None])
+        if rec.even:
             return PWLForm(a.copy(), -one, a[:, None], 2 * one[:, None], np.zeros((k, 0)), np.zeros((k, 0)))
         flip = o < 0                                     # relu(o(x − a)) for o = ±1
         alpha, beta, c = np.where(flip, a, 0.0), np.where(flip, -1.0, 0.0), one
-        if act == "leaky_relu":
+        if rec.needs_rho:
             rho = self.family.rho
             alpha, beta, c = (1 - rho) * alpha - rho * o * a, (1 - rho) * beta + rho * o, (1 - rho) * c
         return PWLForm(alpha, beta, a[:, None], c[:, None], np.zeros((k, 0)), np.zeros((k, 0)))

@@ -9,6 +9,7 @@ import scipy.linalg
 
 from lassobook.solvers.lasso import (
     SolverError,
+    clarabel_settings,
 )
 from lassobook.solvers.tv import _njit_cached
 
@@ -24,12 +25,7 @@ def _clarabel_gram_lasso(Gs, bs, w, tol):
     q = np.concatenate([-bs, w])
     I = sp.identity(k, format="csc")
     A = sp.vstack([sp.hstack([I, -I]), sp.hstack([-I, -I])], format="csc")
-    settings = clarabel.DefaultSettings()
-    settings.verbose = False
-    settings.tol_gap_abs = tol
-    settings.tol_gap_rel = tol
-    settings.tol_feas = tol
-    settings.max_iter = 500
+    settings = clarabel_settings(tol)
     solver = clarabel.DefaultSolver(P, q, A, np.zeros(2 * k), [clarabel.NonnegativeConeT(2 * k)], settings)
     sol = solver.solve()
     status = str(sol.status)

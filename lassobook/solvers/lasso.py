@@ -26,8 +26,21 @@ import numpy as np
 from lassobook.core.data import Dataset, as_dataset
 from lassobook.core.dictionary import Dictionary, build_dictionary
 
-#: Clarabel settings used for every solve (absolute and relative gap, feasibility).
+#: Clarabel settings used for every solve (absolute and relative gap, feasibility): through
+#: cvxpy as keyword arguments, directly as :func:`clarabel_settings`.
 CLARABEL_SETTINGS = dict(tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10, max_iter=500)
+
+
+def clarabel_settings(tol: float | None = None):
+    """:data:`CLARABEL_SETTINGS` as a silent ``clarabel.DefaultSettings`` for Clarabel's own API;
+    ``tol`` (if given) replaces the three tolerances."""
+    import clarabel
+
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    for name, value in CLARABEL_SETTINGS.items():
+        setattr(settings, name, value if tol is None or not name.startswith("tol_") else tol)
+    return settings
 
 
 class SolverError(RuntimeError):
