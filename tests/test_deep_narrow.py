@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import lassobook as lb
 from lassobook.core.certificate import dual_correlations
-from lassobook.paper.authors import AUTHORS_PROTOCOL, FIG3_THEORETICAL, AuthorsNet, authors_init, authors_kink, authors_split_network, theoretical_coefficients, train_network
+from lassobook.paper.authors import AUTHORS_PROTOCOL, FIG3_THEORETICAL, AuthorsNet, authors_init, authors_kink, authors_options, authors_split_network, theoretical_coefficients
 from lassobook.families.deep_narrow import DeepNarrowNet, DeepNarrowReLU, capped_ramp, chain_shape
 from lassobook.paper.deep_narrow import basis_pursuit, optimal_supports
 from lassobook.analysis.kinks import function_kinks
@@ -269,7 +269,9 @@ def test_authors_init_reproduces_their_figure_2_left_kink():
     net = AuthorsNet(4, s["width"])
     authors_init(net, [s["seed"]], data.x_sorted, seeded=s["seeded"])
     assert float(net.authors_loss(data.x, data.y, s["beta"])[0].detach()) == pytest.approx(0.1711832, abs=1e-7)
-    train_network(net, data, beta=s["beta"], epochs=s["epochs"], weight_decay=1e-4, authors_loss=True)
+    runs = train_adam(data, beta=s["beta"], width=s["width"], seeds=[s["seed"]], epochs=s["epochs"],
+                      **authors_options(4, s["seeded"]))
+    net = runs.network
     # exact with MKL_CBWR=AVX2 (tests/conftest.py, as the book build pins it): MKL's AVX-512
     # path moves the kink one step of the authors' 1000-point grid (to 4.2568)
     assert authors_kink(net, data, 0) == pytest.approx(4.248748748748748, abs=1e-9)

@@ -1,17 +1,38 @@
-"""TODO docstring (deep_narrow)."""
+r"""The authors' deep narrow experiments (Figures 2, 3 and 19 of the paper), reproduced.
+
+The paper's figures of deep narrow ReLU networks come from the authors' script
+(pilancilab/1d-convex-nn), which trains a *different* architecture from the one
+the Lasso theorem is about: ``L − 2`` width-1 ReLU layers **shared** by all units,
+then one wide ReLU layer (:class:`AuthorsNet`).  This module replays their
+protocol exactly so the book can compare it with the parallel architecture:
+
+* :data:`AUTHORS_PROTOCOL`: their settings per figure panel (data, β, width, epochs,
+  seed, the neurons they place by hand, the reflection point the figure is about);
+* :func:`authors_init`: their random numbers (``torch.manual_seed`` and the layer
+  creation order of their ``initnn``) and seeded neurons;
+* :func:`authors_options`: their network, initialization, loss and Adam settings
+  as options of the package's one training loop, :func:`lassobook.training.train_adam`;
+* :func:`authors_split_network`: why the shared architecture is not the Lasso — one
+  chain spread over ``m`` wide units costs ``β|c|/√m`` at ``L = 4`` (Lagrange: the
+  penalty ``(L−2)v^L + 2m u^L`` under ``m u² v^{L−2} = |c|`` is smallest at ``v^L = m u^L``);
+* :func:`authors_kink` and :func:`reflection_hits`: their kink measure and ours;
+* :data:`FIG3_THEORETICAL`, :func:`theoretical_coefficients`: the minimum-norm networks
+  drawn in Figure 3, as Lasso coefficient vectors.
+"""
 
 from __future__ import annotations
 
-import time
+from functools import partial
 
 import numpy as np
 import torch
 from torch import nn
 
 from lassobook.analysis.kinks import function_kinks
-from lassobook.core.data import as_dataset
 from lassobook.core.networks import DTYPE, ParallelNetwork, as_tensor
+from lassobook.core.points import reflect
 from lassobook.families.deep_narrow import DeepNarrowNet, DeepNarrowReLU, capped_ramp, chain_thresholds
+from lassobook.training import train_adam
 
 
 # ---------------------------------------------------------------------- the authors' network
@@ -145,7 +166,7 @@ def authors_init(net: AuthorsNet, seeds, x_sorted=None, *, seeded: dict | None =
                 xj1, xj2, xj3 = seeded["xj"]
                 fam = DeepNarrowReLU(4)
                 params = {"s1": np.array([-1.0]), "s2": np.array([-1.0]), "s3": np.array([1.0]),
-                          "a1": np.array([2 * xj2 - xj1]), "a2": np.array([xj2]), "a3": np.array([xj3])}
+                          "a1": np.array([reflect(xj1, about=xj2)]), "a2": np.array([xj2]), "a3": np.array([xj3])}
                 w, b, alpha = fam.unit_weights(params, np.array([seeded["alpha"]]))
                 net.w1[k, 0], net.b1[k, 0] = float(w[0][0]), float(b[0][0])
                 net.w2[k, 0], net.b2[k, 0] = float(w[1][0]), float(b[1][0])
@@ -201,58 +222,20 @@ def authors_split_network(family: DeepNarrowReLU, params, coefficient: float, xi
 
 
 # ---------------------------------------------------------------------- training
-def train_network(net, data, *, beta: float, epochs: int, lr: float = 5e-3,
-                  weight_decay: float = 0.0, authors_loss: bool = False,
-                  log_every: int | None = None, seeds=None):
-    """Full-batch Adam on every copy of ``net`` (trained together, each independently).
+#: The authors' Adam settings: learning rate and (coupled) weight decay on every parameter.
+AUTHORS_ADAM = dict(lr=5e-3, weight_decay=1e-4)
 
-    Parameters
-    ----------
-    net : ParallelNetwork (already initialized)
-    data : Dataset or (x, y)
-    beta : float
-    epochs : int
-    lr : float
-        Adam learning rate (the authors: 5e-3).
-    weight_decay : float
-        Adam's (coupled) weight decay on every parameter, biases included
-        (the authors: 1e-4).  0 trains on the exact objective.
-    authors_loss : bool
-        Train on :meth:`AuthorsNet.authors_loss` instead of the objective.
-    seeds : sequence of int, optional
-        The seeds ``net`` was initialized with (recorded in the result; default ``0..S−1``).
 
-    Returns
-    -------
-    lassobook.training.AdamRuns
-        ``objectives`` are always the exact objective ``½‖f − y‖² + (β/L)Σ|w|^L``.
+def authors_options(depth: int, seeded: dict | None = None) -> dict:
+    """Options of :func:`lassobook.training.train_adam` that train with the authors' protocol.
+
+    Their network (:class:`AuthorsNet` of ``depth``), their initialization
+    (:func:`authors_init`, with the ``seeded`` neurons of :data:`AUTHORS_PROTOCOL`), their
+    loss (:meth:`AuthorsNet.authors_loss`) and their Adam settings (:data:`AUTHORS_ADAM`).
+    The recorded objectives stay the exact objective ``½‖f − y‖² + (β/L)Σ|w|^L``.
     """
-    from lassobook.training import AdamRuns
-
-    data = data if hasattr(data, "x_sorted") else as_dataset(*data)
-    if data.weighted:
-        raise ValueError("this Adam loop is unweighted: for weights or repeated x use "
-                         "lassobook.train_adam")
-    xt, yt = as_tensor(data.x), as_tensor(data.y)
-    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
-    log_every = int(log_every or max(1, epochs // 200))
-    history = []
-    t0 = time.perf_counter()
-    for epoch in range(int(epochs)):
-        opt.zero_grad()
-        if epoch % log_every == 0:
-            with torch.no_grad():
-                history.append(net.objective(xt, yt, beta).numpy().copy())
-        loss = net.authors_loss(xt, yt, beta) if authors_loss else net.objective(xt, yt, beta)
-        loss.sum().backward()
-        opt.step()
-    with torch.no_grad():
-        final = net.objective(xt, yt, beta).numpy().copy()
-    history.append(final)
-    seeds = np.arange(net.n_models) if seeds is None else np.asarray(list(seeds), dtype=np.int64)
-    return AdamRuns(seeds=seeds, objectives=final, history=np.array(history),
-                    network=net, epochs=int(epochs), lr=float(lr), width=net.width,
-                    wall_time=time.perf_counter() - t0)
+    return dict(network=partial(AuthorsNet, int(depth)), init=partial(authors_init, seeded=seeded),
+                loss=AuthorsNet.authors_loss, **AUTHORS_ADAM)
 
 
 def authors_kink(net, data, model: int | None = None) -> np.ndarray:
@@ -320,10 +303,9 @@ def authors_protocol_runs(panels, max_epochs: int, optimum, radius: float = 0.1)
         s = AUTHORS_PROTOCOL[name, L]
         data = paper_dataset(s["dataset"])
         epochs = min(s["epochs"], max_epochs)
-        net = AuthorsNet(L, s["width"])
-        authors_init(net, [s["seed"]], data.x_sorted, seeded=s["seeded"])
-        r = train_network(net, data, beta=s["beta"], epochs=epochs, weight_decay=1e-4,
-                          authors_loss=True)
+        r = train_adam(data, beta=s["beta"], width=s["width"], seeds=[s["seed"]], epochs=epochs,
+                       progress=False, **authors_options(L, s["seeded"]))
+        net = r.network
         hits = reflection_hits(net, data, s["reflection"], radius)
         opt = optimum(name, L, s["beta"])
         runs[name, L] = (net, r, hits, opt)

@@ -1,63 +1,16 @@
 r"""Deep narrow ReLU networks (L = 3, 4): chains of width-1 layers, and reflections.
 
-**The parallel architecture** (what the Lasso theorem is about).  A *deep narrow
-unit* is a chain of width-1 ReLU layers with scalar weights ``w_1, …, w_{L−1}``,
-free biases and an output weight ``α``; a network is a sum of ``m`` such units
-plus an output bias ``ξ``:
+The parallel architecture, its normalized shapes (capped ramps), the paper's
+``(s, j, k)`` dictionary with its reflection columns and why ``L = 3`` and ``L = 4``
+have the same optimum are derived in :mod:`lassobook.families.deep_narrow`; this
+module holds the chapter's tables, figures and runs.
 
-.. math::
-
-    f(x) = \sum_{k=1}^m \alpha_k\, h_{L,k}(x) + \xi,\qquad
-    h_{1,k}(x) = x,\quad h_{l+1,k}(x) = \bigl(w_{l,k} h_{l,k}(x) + b_{l,k}\bigr)_+ ,
-
-trained on ``½‖f(X) − y‖² + (β/L) Σ_k (|w_{1,k}|^L + ⋯ + |w_{L−1,k}|^L + |α_k|^L)``.
-The penalty uses *absolute values*.  (The authors' script raises the signed weights
-to the power ``L``; for odd ``L`` that penalty is unbounded below — a weight driven
-to ``−∞`` "pays" ``−∞`` — so it is not the problem the theorem is about.)
-
-By AM–GM, ``(1/L) Σ_i |w_i|^L ≥ Π_i |w_i|`` with equality when all ``|w_i|`` are
-equal, and a unit equals ``|α w_1 ⋯ w_{L−1}| · (±g(x))`` with a *normalized shape*
-``g`` whose slopes are ``0`` or ``±1``.  Every unit therefore adds ``c·g(x)`` at
-cost ``β|c|``.  The normalized shapes are
-
-.. math::
-
-    f_1(x) = x,\qquad f_{l+1}(x) = \bigl(s_l\,(f_l(x) - f_l(a_l))\bigr)_+ ,\qquad g = f_L ,
-
-with signs ``s_l = ±1`` and breakpoints ``a_l`` (input-space points: the bias of
-layer ``l`` puts the threshold at the value the chain takes at ``a_l``).
-
-**The paper's dictionary** (index ``(s, j, k)``): ``s ∈ {−1,+1}^{L−1}``,
-``j ∈ {1..N}^{L−1}`` and, for ``L = 4``, ``k ∈ {0, 1}``; ``a_l = x_{j_l}``, except
-``L = 4, k = 1``: ``a_1 = 2x_{j_2} − x_{j_1}``, the **reflection** of ``x_{j_1}``
-about ``x_{j_2}``.  Raw size ``(2N)^{L−1}``, doubled for ``L = 4``.
-:meth:`DeepNarrowReLU.raw_dictionary` builds all of it at once with numpy
-broadcasting; :func:`lassobook.core.dictionary.build_dictionary` prunes it.
-
-**What the shapes are** (derived here, and checked in the tests and the chapter).
-Each ``f_l`` is monotone with slopes in ``{0, ±1}`` and a nonzero slope on one
-interval only, so every chain shape, at any depth ``L ≥ 3``, is ``±`` a *capped
-ramp* plus a constant,
-
-.. math:: \operatorname{ramp}(p, q, x) = \min\bigl(\max(x - p, 0),\ q - p\bigr),\qquad -\infty \le p < q \le \infty ,
-
-and ``L = 3`` already reaches every one (``L = 4`` reaches the ``L = 3`` shapes with
-``a_3 = a_2, s_3 = +1``).  So the *continuous* unit families of ``L = 3`` and
-``L = 4`` coincide and the two networks have the same optimal objective.  On the
-data, ``ramp(p, q, ·)`` is linear in ``(p, q)`` between data points, so the dual
-is maximized with ``p, q`` at data points: the ``L = 3`` data-point dictionary is
-already complete.  The ``L = 4`` reflection columns are extra points of the same
-family; they never lower the optimum, but when the optimal dual is flat along an
-edge (``|λᵀg| = β`` for ``ramp(p, x_i)`` and ``ramp(p, x_{i'})``) a reflection
-``q`` between ``x_i`` and ``x_{i'}`` can be a *single* optimal unit where the
-data-point dictionary needs two (Figure 3: ``ramp(5, 8, x)``, ``8 = 2·4 − 0``).
-
-**The authors' architecture** (:class:`AuthorsNet`, Figures 2, 3, 19 of the paper):
+**The authors' architecture** (:class:`lassobook.paper.authors.AuthorsNet`, Figures 2, 3, 19 of the paper):
 ``L − 2`` *shared* width-1 ReLU layers, then one wide ReLU layer and a linear
 output, ``f(x) = Σ_k α_k (u_k h(x) + c_k)_+ + ξ`` with ``h`` the shared chain.  It
 is **not** a sum of independent chains: the shared weights are paid once.  With
 the same penalty ``(β/L)Σ|w|^L`` its objective can go *below* the parallel
-network's optimum (:func:`authors_split_network`: one chain spread evenly over
+network's optimum (:func:`lassobook.paper.authors.authors_split_network`: one chain spread evenly over
 ``m`` wide units costs ``β|c|/√m`` at ``L = 4`` instead of ``β|c|``), so the
 Lasso describes neither its optimum nor its optimal networks.  Statements about
 the Lasso below are about the parallel architecture unless said otherwise.
@@ -79,12 +32,11 @@ from lassobook.families.deep_narrow import DeepNarrowReLU, capped_ramp
 from lassobook.paper.authors import (
     AUTHORS_PROTOCOL,
     FIG3_THEORETICAL,
-    AuthorsNet,
-    authors_init,
+    authors_options,
     reflection_hits,
     theoretical_coefficients,
-    train_network,
 )
+from lassobook.training import train_adam
 
 
 def optimal_supports(fit, max_units: int = 3, rtol: float = 1e-6):
@@ -294,7 +246,6 @@ def random_init_runs(panels, seeds, max_epochs: int, fits, radius: float = 0.1, 
     import pandas as pd
 
     from lassobook.core.data import paper_dataset
-    from lassobook.training import train_adam
 
     seeds = list(seeds)
     runs, rows = {}, []
@@ -305,10 +256,8 @@ def random_init_runs(panels, seeds, max_epochs: int, fits, radius: float = 0.1, 
         opt = fits[name, L, s["beta"]].objective
         parallel = train_adam(data, family=chapter_family(L), beta=s["beta"], width=s["width"],
                               seeds=seeds, epochs=epochs, lr=5e-3, progress=False)
-        net = AuthorsNet(L, s["width"], n_models=len(seeds))
-        authors_init(net, seeds, data.x_sorted, seeded=None)
-        authors = train_network(net, data, beta=s["beta"], epochs=epochs, weight_decay=1e-4,
-                                authors_loss=True)
+        authors = train_adam(data, beta=s["beta"], width=s["width"], seeds=seeds, epochs=epochs,
+                             progress=False, **authors_options(L, seeded=None))
         for arch, r in (("parallel", parallel), ("authors'", authors)):
             hits = reflection_hits(r.network, data, s["reflection"], radius)
             ratio = r.objectives / opt
