@@ -1,4 +1,12 @@
-"""TODO docstring (chains)."""
+"""Helpers of the chapter "Going further": deeper absolute-value chains and mixed activations.
+
+The examples the chapter's claims rest on (:data:`DEPTH_EXAMPLE`: four layers beat
+three; :data:`SECOND_ORDER_EXAMPLE`: second-order mirrors cannot be dropped), each
+found by a recorded seeded search; tables that check the vertex recipe of
+:mod:`lassobook.families.chains` against the paper's dictionaries and count the kink
+classes of each dictionary (:func:`lassobook.analysis.kinks.kink_census`) by activation
+and depth; and the figures of the chapter.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,12 @@
-"""TODO docstring (absolute_value)."""
+"""Figures of the chapter on three-layer absolute-value networks (the library of mirrors).
+
+The shapes of the dictionary drawn with their kinks (:func:`plot_mirror_library`),
+the arrangement of lines in the ``(a, c)`` parameter plane whose vertices are the
+dictionary, with the dual correlation's tight set (:func:`plot_parameter_arrangement`),
+optimal networks with their mirror points marked (:func:`plot_fit_with_mirrors`,
+:func:`plot_fits`) and Adam's gaps to the certified optimum (:func:`plot_gap_pair`).
+The chapter keeps statements and verdicts; the drawing code lives here.
+"""
 
 from __future__ import annotations
 

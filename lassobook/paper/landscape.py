@@ -1,4 +1,12 @@
-"""TODO docstring (landscape)."""
+"""Helpers of the chapter on the optimal landscape: regularization paths, the β → 0 polytope, Adam.
+
+Plots of optimal networks and of the regularization path (objective, ℓ1 norm,
+number of units against β), names of dictionary columns as ramps, the library of
+minimum-norm interpolating networks (:mod:`lassobook.analysis.interpolation`) with
+its checks against the paper's Figure 3 theory, and where Adam's trained networks
+land relative to that library.  The chapter shows statements and verdicts; the
+computations and the drawing code live here.
+"""
 
 from __future__ import annotations
 

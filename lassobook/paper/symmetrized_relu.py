@@ -1,4 +1,13 @@
-"""TODO docstring (symmetrized_relu)."""
+"""Helpers of the chapter on symmetrized ReLU networks: independent checks, examples, tables.
+
+The family itself (shapes, dictionary, network) is in
+:mod:`lassobook.families.symmetrized_relu`.  Here: the datasets the chapter's claims
+rest on (:data:`HAT_EXAMPLE`: the asymmetric hats matter; :data:`REFLECTION_EXAMPLE`:
+the reflection columns matter), each the worst case of a recorded seeded search;
+searches of the continuous ``(t₁, θ, t₂)`` family that do not use the dictionary
+(:func:`angle_sweep` — every angle, exactly in the thresholds — :func:`continuous_search`
+and :func:`attack`); and the chapter's unit table and figure.
+"""
 
 from __future__ import annotations
 

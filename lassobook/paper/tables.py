@@ -1,4 +1,10 @@
-"""TODO docstring (absolute_value)."""
+"""How the book shows numbers: table formats by column meaning, and glued values.
+
+:func:`format_table` formats a DataFrame's floats by what each column holds
+(shares as percentages, gaps in scientific notation, optima to ten digits, …,
+:data:`TABLE_FORMATS`); :func:`glue_numbers` glues values into the chapter's text
+(``myst_nb.glue``), so that prose quotes computed numbers, never typed ones.
+"""
 
 from __future__ import annotations
 
