@@ -207,3 +207,82 @@ def test_bad_weights_are_named_by_line(tmp_path, cells, message):
 def test_repeated_x_is_not_an_error(tmp_path):
     data = read_csv(_file(tmp_path, "x,y\n0,0\n2,0\n2,1\n6,3\n"), "x", "y")
     assert _rows(data) == 4
+
+
+# --------------------------------------------------------------------------- the fast path (issue 16)
+from lassobook.core.data import _read_csv_exact, _read_csv_fast  # noqa: E402
+
+
+def _same(a, b) -> bool:
+    """Two Datasets with the same numbers, bit for bit."""
+    return (all(np.array_equal(getattr(a, k).view(np.int64) if getattr(a, k).dtype == float else getattr(a, k),
+                               getattr(b, k).view(np.int64) if getattr(b, k).dtype == float else getattr(b, k))
+                for k in ("x", "y", "w", "order"))
+            and a.offset == b.offset and a.n_rows == b.n_rows)
+
+
+def _both(raw: bytes, names):
+    """(fast path's Dataset or None, the exact reader's Dataset or ValueError) on a file holding ``raw``."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.csv"
+        path.write_bytes(raw)
+        fast = _read_csv_fast(path, names)
+        try:
+            exact = _read_csv_exact(path, names)
+        except ValueError as exc:
+            exact = exc
+    return fast, exact
+
+
+@st.composite
+def plain_files(draw):
+    """Numeric CSV files the fast path takes: numbers as repr, %.17g, %.6e or integers."""
+    n = draw(st.integers(2, 12))
+    floats = st.floats(-1e12, 1e12, allow_nan=False, allow_infinity=False)
+    fmt = draw(st.sampled_from([repr, lambda v: f"{v:.17g}", lambda v: f"{v:.6e}", lambda v: str(int(v))]))
+    xs = draw(st.lists(floats, min_size=n, max_size=n, unique=True))
+    cols = draw(st.sampled_from([("x", "y"), ("y", "x"), ("x", "y", "w"), ("w", "x", "y", "z")]))
+    lines = [",".join(draw(st.sampled_from([c, f" {c} "])) for c in cols)]
+    for x in xs:
+        cells = {"x": fmt(x), "y": fmt(draw(floats)), "z": fmt(draw(floats)),
+                 "w": fmt(draw(st.floats(0.5, 10)))}
+        lines.append(",".join(cells[c] for c in cols))
+    for _ in range(draw(st.integers(0, 2))):
+        lines.insert(draw(st.integers(1, len(lines))), "")
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    raw = (BOM if draw(st.booleans()) else b"") + (end.join(lines) + draw(st.sampled_from(["", end]))).encode()
+    return raw, ["x", "y", "w"] if "w" in cols and draw(st.booleans()) else ["x", "y"]
+
+
+@given(plain_files())
+def test_fast_path_reads_plain_files_exactly_as_the_csv_module(case):
+    raw, names = case
+    fast, exact = _both(raw, names)
+    if isinstance(exact, ValueError):          # e.g. int() made repeated or too few distinct x
+        assert fast is None
+        return
+    assert fast is not None and _same(fast, exact)
+
+
+@given(csv_files())
+def test_fast_path_never_disagrees_with_the_csv_module(case):
+    raw, _, _ = case
+    fast, exact = _both(raw, ["x", "y"])
+    if fast is not None:                       # it took the file: the exact reader gives the same data
+        assert not isinstance(exact, ValueError), exact
+        assert _same(fast, exact)
+
+
+@given(st.binary(max_size=200))
+def test_fast_path_on_random_bytes(raw):
+    fast, exact = _both(b"x,y\n" + raw, ["x", "y"])
+    if fast is not None:
+        assert not isinstance(exact, ValueError) and _same(fast, exact)
+
+
+@pytest.mark.parametrize("text", ["x,y\n1,2\n3,-4\n5,1e999\n", "x,y\n1,2\n3,\n", "x,y\n1,2\n3,4\n,\n",
+                                  "x,y,w\n1,2,1\n3,4,-1\n", "x,y,w\n1,2,0\n3,4,0\n", "x,y\n1,2\n1,3\n",
+                                  "x,y\n1,2\r3,4\n", 'x,"y"\n1,2\n3,4\n', "x,x\n1,2\n3,4\n"])
+def test_files_the_fast_path_leaves_to_the_exact_reader(tmp_path, text):
+    names = ["x", "y", "w"] if text.startswith("x,y,w") else ["x", "y"]
+    assert _read_csv_fast(_file(tmp_path, text), names) is None

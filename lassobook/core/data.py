@@ -338,6 +338,72 @@ def _csv_columns(path, header: list[str], names: list[str]) -> list[int]:
     return columns
 
 
+#: The bytes a data line may hold for :func:`_read_csv_fast`: digits, signs, point, exponent, comma.
+_PLAIN_BYTES = b"0123456789+-.eE,\n"
+
+
+def _read_csv_fast(path, names: list[str]) -> Dataset | None:
+    r"""The :class:`Dataset` of a *plain* numeric CSV file, by numpy's C parser; None for any other file.
+
+    Plain: the first line is the header (no quote, no carriage return, valid UTF-8,
+    each of ``names`` on it exactly once) and every later line holds only
+    ``0-9 + - . e E ,`` (line ends ``\n`` or ``\r\n``; a UTF-8 BOM is allowed).  On
+    such lines there is no quoting, whitespace or text, and a field is a float
+    for Python's ``float`` exactly when it is one for :func:`numpy.loadtxt` (both
+    parse with CPython's ``PyOS_string_to_double``, so the values are the same
+    bits).  Anything else — and any file the exact reader would reject (an empty,
+    non-finite or missing value, a negative or all-zero weight, too few points) —
+    returns None, and :func:`read_csv` reads it with the csv module, which reports
+    the error by line.  So this path changes the speed (≈1 µs per value, against
+    ≈10 µs), never the result.
+    """
+    import io
+    import warnings
+    from pathlib import Path
+
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return None
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    end = raw.find(b"\n", start)
+    if end < 0:
+        return None
+    head, body = raw[start:end], raw[end + 1:]
+    del raw
+    head = head[:-1] if head.endswith(b"\r") else head
+    if any(c in head for c in (b"\r", b'"', b"\x00")):
+        return None
+    if b"\r" in body:
+        if body.count(b"\r") != body.count(b"\r\n"):
+            return None
+        body = body.replace(b"\r\n", b"\n")
+    if not body.strip(b"\n") or body.translate(None, _PLAIN_BYTES):
+        return None
+    try:
+        header = [cell.strip() for cell in head.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
+    if any(header.count(name) != 1 for name in names):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")           # "input contained no data"
+            values = np.loadtxt(io.BytesIO(body), delimiter=",", comments=None, quotechar=None,
+                                usecols=[header.index(name) for name in names], ndmin=2,
+                                dtype=np.float64, encoding="ascii")
+    except (ValueError, UserWarning):
+        return None
+    if not np.isfinite(values).all():
+        return None
+    if len(names) == 3 and ((values[:, 2] < 0).any() or not (values[:, 2] > 0).any()):
+        return None
+    try:
+        return as_dataset(values[:, 0], values[:, 1], *([values[:, 2]] if len(names) == 3 else []))
+    except ValueError:
+        return None
+
+
 def read_csv(path, x: str, y: str, weight: str | None = None) -> Dataset:
     """Read columns ``x`` and ``y`` (and optionally ``weight``) of a CSV file with a header row.
 
@@ -357,6 +423,13 @@ def read_csv(path, x: str, y: str, weight: str | None = None) -> Dataset:
         message is one line and names the file, the line and the column.
     """
     names = [x, y] + ([weight] if weight is not None else [])
+    fast = _read_csv_fast(path, names)          # plain numeric files: numpy's C parser
+    return fast if fast is not None else _read_csv_exact(path, names)
+
+
+def _read_csv_exact(path, names: list[str]) -> Dataset:
+    """:func:`read_csv` by the csv module, record by record: every file, every error by its line."""
+    weight = names[2] if len(names) == 3 else None
     records = _csv_records(path, _csv_text(path))
     header = next((row for _, row in records if any(c.strip() for c in row)), None)
     if header is None:
