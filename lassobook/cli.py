@@ -266,6 +266,10 @@ def _fit_and_train(args: argparse.Namespace, data, family, beta: float, max_memo
     cert = fit.certificate()
     record = fit.summary(cert)
     record["data"] = {"file": str(args.data), "x": args.x, "y": args.y, "weight": args.weight}
+    if hasattr(fit, "history"):        # the structured solver: its working-set iterations
+        record["solver"] = {"name": "structured", "iterations": fit.iterations,
+                            "working_set": fit.working_set_size,
+                            "seconds": fit.solution.solve_time}
     runs = None
     if args.adam_seeds:
         from lassobook.training import train_adam

@@ -1,8 +1,35 @@
-"""TODO docstring (structured)."""
+r"""The dual oracles' common ground: prefix sums of a dual vector and the :class:`StructuredOracle` base.
+
+A structured solver (:mod:`lassobook.solvers.working_set`) never forms a family's
+dictionary ``A``; it asks the family's *oracle* for ``max_k |A_kᵀλ|`` over every
+column, and for the most violated columns, given the residual ``λ`` on the sorted
+data.  Every column of the piecewise-linear families is a combination of ReLUs
+with kinks at data points (or at points between them), and
+
+.. math::
+
+    F(t) = \sum_n \lambda_n (x_n - t)_+ = \sum_{x_n > t} \lambda_n x_n - t \sum_{x_n > t} \lambda_n ,
+    \qquad
+    L(t) = \sum_n \lambda_n (t - x_n)_+ = t \sum_{x_n < t} \lambda_n - \sum_{x_n < t} \lambda_n x_n ,
+
+so after one ``O(N)`` pass (:class:`ResidualSums`: prefix sums ``RP, SP`` and
+suffix sums ``RQ, SQ`` of ``λ`` and ``λx``) a column's correlation costs ``O(1)`` at
+a data point and ``O(log N)`` (one binary search) elsewhere.  The sums are formed
+when first read: the two-layer and deep narrow oracles compute what they need in
+compiled sweeps (:mod:`lassobook.solvers.gram`) without them.  The inputs are
+shifted to the middle of their range first (every formula is shift-invariant), so
+the sums of ``λx`` keep their digits when the data sit far from the origin.
+
+:class:`StructuredOracle` fixes the interface each family's oracle implements
+(``n_columns``, ``correlations``, ``search``, ``params``, ``labels``, ``all_keys``;
+``maximum`` and ``matrix`` have defaults); the helpers pick the top columns
+(:func:`_top`) and one column per local maximum of the violation (:func:`_peaks`).
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from functools import cached_property
 
 import numpy as np
 
@@ -25,21 +52,43 @@ class ResidualSums:
         The dual vector indexed by sorted position.
     """
 
-    def __init__(self, x_sorted: np.ndarray, lam_sorted: np.ndarray, center: float | None = None):
-        x = np.asarray(x_sorted, dtype=np.float64)
-        lam = np.asarray(lam_sorted, dtype=np.float64)
-        self.center = float(0.5 * (x[0] + x[-1])) if center is None else float(center)
-        self.x = x - self.center
-        self.lam = lam
-        zero = np.zeros(1)
-        lx = lam * self.x
-        # prefix: P[m] = Σ_{n<m};  suffix: Q[m] = Σ_{n≥m}
-        self.RP = np.concatenate([zero, np.cumsum(lam)])
-        self.SP = np.concatenate([zero, np.cumsum(lx)])
-        self.RQ = np.concatenate([np.cumsum(lam[::-1])[::-1], zero])
-        self.SQ = np.concatenate([np.cumsum(lx[::-1])[::-1], zero])
-        self.total = float(self.RQ[0])          # 1ᵀλ
-        self.total_x = float(self.SQ[0])        # Σ λ_n x_n (shifted)
+    def __init__(self, x_sorted: np.ndarray, lam_sorted: np.ndarray, center: float | None = None,
+                 shifted: np.ndarray | None = None):
+        self.lam = np.asarray(lam_sorted, dtype=np.float64)
+        if shifted is not None:            # x_sorted − center, made once by the oracle
+            self.center, self.x = float(center), shifted
+        else:
+            x = np.asarray(x_sorted, dtype=np.float64)
+            self.center = float(0.5 * (x[0] + x[-1])) if center is None else float(center)
+            self.x = x - self.center
+
+    # The sums are formed when first read (an oracle with a compiled sweep never needs them):
+    # prefix P[m] = Σ_{n<m}, suffix Q[m] = Σ_{n≥m}, each of size n + 1.
+    @cached_property
+    def RP(self) -> np.ndarray:
+        return np.concatenate([np.zeros(1), np.cumsum(self.lam)])
+
+    @cached_property
+    def SP(self) -> np.ndarray:
+        return np.concatenate([np.zeros(1), np.cumsum(self.lam * self.x)])
+
+    @cached_property
+    def RQ(self) -> np.ndarray:
+        return np.concatenate([np.cumsum(self.lam[::-1])[::-1], np.zeros(1)])
+
+    @cached_property
+    def SQ(self) -> np.ndarray:
+        return np.concatenate([np.cumsum((self.lam * self.x)[::-1])[::-1], np.zeros(1)])
+
+    @cached_property
+    def total(self) -> float:
+        """``1ᵀλ``."""
+        return float(self.RQ[0])
+
+    @cached_property
+    def total_x(self) -> float:
+        """``Σ λ_n x_n`` (shifted)."""
+        return float(self.SQ[0])
 
     def shift(self, t) -> np.ndarray:
         """Input-space points ``t`` in the shifted coordinates used by :meth:`F` and :meth:`L`."""
@@ -141,8 +190,11 @@ class StructuredOracle(ABC):
         return self.search(sums, 1)[0]
 
     def sums(self, lam_sorted) -> ResidualSums:
-        """The prefix sums of ``λ`` (sorted order) for this dataset."""
-        return ResidualSums(self.xs, lam_sorted)
+        """The prefix sums of ``λ`` (sorted order) for this dataset (formed when first read)."""
+        if getattr(self, "_shifted", None) is None:
+            probe = ResidualSums(self.xs, np.zeros(0))
+            self._center, self._shifted = probe.center, probe.x
+        return ResidualSums(self.xs, lam_sorted, self._center, self._shifted)
 
     def matrix(self, keys: np.ndarray, x=None) -> np.ndarray:
         """The columns ``keys`` evaluated at ``x`` (default: the sorted data), shape (n, k)."""

@@ -69,9 +69,9 @@ import numpy as np
 
 from lassobook.core.family import Family, breakpoint_candidates
 from lassobook.core.networks import ChainNet, ChainParams
-from lassobook.core.oracle import StructuredOracle, _peaks, _suffix_arg, _top
+from lassobook.core.oracle import StructuredOracle, _top
 from lassobook.core.points import pair_points, reflect
-from lassobook.solvers.gram import PWLForm
+from lassobook.solvers.gram import PWLForm, peak_indices, ramp_partners
 
 
 class DeepNarrowOracle(StructuredOracle):
@@ -119,19 +119,18 @@ class DeepNarrowOracle(StructuredOracle):
         return np.argwhere(np.tri(n, n, -1, dtype=bool).T).astype(np.int64, copy=False)
 
     def matrix(self, keys, x=None):
-        """The columns on the sorted data, without the chain: bit for bit what the chain gives there.
+        """The columns at ``x`` (default: the sorted data), without the chain: bit for bit what the chain gives.
 
-        On the data the chain ``s = (−1, −1)``, ``a = (x_j, x_i)`` is
-        ``max(max(x_j − x_i, 0) − max(x_j − x, 0), 0)`` (the third layer of ``L = 4``
-        is the identity on it) and ``s = (+1, +1)`` is ``max(x − x_i, 0)``: the same
-        floating-point operations as :func:`lassobook.families.deep_narrow.chain_shape`.
-        Other inputs ``x`` go through the family's own shape.
+        The chain ``s = (−1, −1)``, ``a = (x_j, x_i)`` is
+        ``max(max(x_j − x_i, 0) − max(x_j − x, 0), 0)`` at every ``x`` (the third layer of
+        ``L = 4``, ``s_3 = +1``, ``a_3 = x_i``, is the identity on it) and ``s = (+1, +1)``
+        is ``max(x − x_i, 0)``: the same floating-point operations as
+        :func:`lassobook.families.deep_narrow.chain_shape` (negation and the swap
+        ``−(u − v) = v − u`` are exact), one column at a time in ``O(N)`` memory each.
         """
-        if x is not None:
-            return super().matrix(keys, x)
         keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))
         xs = self.xs
-        X = xs[:, None]
+        X = (xs if x is None else np.asarray(x, dtype=np.float64))[:, None]
         xi, xj = xs[keys[:, 0]], xs[keys[:, 1]]
         ramp = np.maximum(np.maximum(xj - xi, 0.0) - np.maximum(xj - X, 0.0), 0.0)
         relu = keys[:, 1] == xs.size - 1
@@ -149,35 +148,37 @@ class DeepNarrowOracle(StructuredOracle):
 
     fast_maximum = True
 
+    def _sweep(self, sums):
+        """``(F, corr, partner, max F, min F)`` of :func:`lassobook.solvers.gram.ramp_partners`:
+        one compiled sweep, kept for the last ``sums`` (``maximum`` and ``search`` share it)."""
+        cached = getattr(self, "_sweep_cache", None)
+        if cached is not None and cached[0] is sums:
+            return cached[1]
+        n = self.data.n
+        F, corr, partner = np.empty(n), np.empty(n - 1), np.empty(n - 1, dtype=np.int64)
+        fmax, fmin = ramp_partners(sums.x, sums.lam, F, corr, partner)
+        self._sweep_cache = (sums, (F, corr, partner, fmax, fmin))
+        return self._sweep_cache[1]
+
     def maximum(self, sums):
-        F = sums.F_all()
-        return float(F.max() - F.min())
+        _, _, _, fmax, fmin = self._sweep(sums)
+        return float(fmax - fmin)
 
     def search(self, sums, k):
+        """The maximum ``max F − min F`` over every capped ramp; candidates: for each ``i`` its best
+        partner ``j > i``, the top ``k`` local maxima of ``|F_i − F_j|`` along ``i``."""
         n = self.data.n
-        F = sums.F_all()
+        F, corr, partner, fmax, fmin = self._sweep(sums)
         if int(k) <= 1:         # the maximum only: the pair (argmax F, argmin F)
             a, b = int(np.argmax(F)), int(np.argmin(F))
             if a == b:
                 a, b = 0, n - 1
             key = np.array([[min(a, b), max(a, b)]], dtype=np.int64)
             return float(F[a] - F[b]), key, F[key[:, 0]] - F[key[:, 1]]
-        # best partner j > i of every i: suffix maximum and minimum of F
-        suf_max = np.maximum.accumulate(F[::-1])[::-1]
-        suf_min = np.minimum.accumulate(F[::-1])[::-1]
-        arg_max = _suffix_arg(F, float.__gt__)
-        arg_min = _suffix_arg(F, float.__lt__)
-        i = np.arange(n - 1)
-        down = F[i] - suf_min[i + 1]               # ramp(i, j) with F_j small: positive correlation
-        up = suf_max[i + 1] - F[i]                 # negative correlation
-        use_down = down >= up
-        j = np.where(use_down, arg_min[i + 1], arg_max[i + 1])
-        corr = F[i] - F[j]
-        peaks = _peaks(corr)
+        peaks = peak_indices(corr)
         idx = peaks[_top(corr[peaks], k)]
-        keys = np.stack([i[idx], j[idx]], axis=1)
-        value = float(F.max() - F.min())
-        return value, keys, corr[idx]
+        keys = np.stack([idx, partner[idx]], axis=1)
+        return float(fmax - fmin), keys, corr[idx]
 
     def params(self, keys):
         keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))

@@ -26,8 +26,8 @@ import torch
 from lassobook.core.activations import activation as activation_record
 from lassobook.core.activations import check_activation, numpy_activation, rho_for
 from lassobook.core.family import Family, breakpoint_candidates
-from lassobook.core.oracle import StructuredOracle, _peaks, _top
-from lassobook.solvers.gram import PWLForm
+from lassobook.core.oracle import StructuredOracle, _top
+from lassobook.solvers.gram import PWLForm, peak_indices, ramp_sums
 
 
 class TwoLayer(Family):
@@ -199,8 +199,9 @@ class TwoLayerOracle(StructuredOracle):
     fast_maximum = True
 
     def _every(self, sums) -> np.ndarray:
-        """All ``2N`` (or ``N``) correlations in key order, from contiguous slices (no gathers);
-        kept for the last ``sums`` (``maximum`` and ``search`` ask for the same vector)."""
+        """All ``2N`` (or ``N``) correlations in key order, from one compiled sweep each way
+        (:func:`lassobook.solvers.gram.ramp_sums`); kept for the last ``sums`` (``maximum`` and
+        ``search`` ask for the same vector)."""
         cached = getattr(self, "_every_cache", None)
         if cached is not None and cached[0] is sums:
             return cached[1]
@@ -209,38 +210,33 @@ class TwoLayerOracle(StructuredOracle):
             tail = sums.RQ[:n]
             out = _step_correlation(rec.levels, tail, sums.total)
         else:
-            right = sums.SQ[1:n + 1] - sums.x * sums.RQ[1:n + 1]
-            left = sums.x * sums.RP[:n] - sums.SP[:n]
+            out = np.empty(n * (2 if rec.even or rec.needs_rho else self.orients.size))
+            right, left = out[:n], out[n:2 * n] if out.size > n else np.empty(n)
+            sums.total, sums.total_x = ramp_sums(sums.x, sums.lam, right, left)
+            if self.orients.size == 2 and self.orients[0] < 0:    # orientation order (-1, 1)
+                out = np.concatenate([left, right])
             if rec.even:
                 out = right + left
-            else:
-                parts = [right if o > 0 else left for o in self.orients]
-                if rec.needs_rho:
-                    rho = self.family.rho
-                    linear = sums.total_x - sums.x * sums.total
-                    parts = [rho * o * linear + (1 - rho) * p for o, p in zip(self.orients, parts)]
-                out = np.concatenate(parts)
+            elif rec.needs_rho:
+                rho = self.family.rho
+                linear = sums.total_x - sums.x * sums.total
+                out = np.concatenate([rho * o * linear + (1 - rho) * (right if o > 0 else left)
+                                      for o in self.orients])
         self._every_cache = (sums, out)
         return out
 
     def maximum(self, sums):
         return float(np.abs(self._every(sums)).max())
 
-    @property
-    def _all(self):
-        if getattr(self, "_all_keys", None) is None:
-            self._all_keys = self.all_keys()
-        return self._all_keys
-
     def search(self, sums, k):
         """All ``2N`` (or ``N``) correlations; candidates: the top ``k`` local maxima along ``j``."""
-        keys = self._all
         corr = self._every(sums)
         n = self.data.n
-        peaks = np.concatenate([o * n + _peaks(corr[o * n:(o + 1) * n])
+        peaks = np.concatenate([o * n + peak_indices(corr[o * n:(o + 1) * n])
                                 for o in range(self.orients.size)])
         idx = peaks[_top(corr[peaks], k)]
-        return float(np.abs(corr).max()), keys[idx], corr[idx]
+        keys = np.stack([idx // n, idx % n], axis=1).astype(np.int64)
+        return float(np.abs(corr).max()), keys, corr[idx]
 
     def params(self, keys):
         keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))

@@ -28,6 +28,17 @@ set of ``K`` costs ``O((K + k) k log N)``, not ``O(N (K + k) k)``.
 The data are shifted to the middle of their range before the sums are formed
 (every formula is shift-invariant once ``t`` and ``s`` are shifted too), so the
 sums of ``w x²`` do not lose digits to an offset.
+
+:class:`_WorkingSet` keeps the working set of
+:func:`~lassobook.solvers.working_set.fit_structured` — keys, centred Gram matrix,
+``b`` — and grows it by these formulas (for large ``N``; small problems keep their
+columns).  Its residual ``λ = w ⊙ (y_c − A_c z)`` is one sweep over the data
+(:func:`pwl_residual`): a ramp adds its coefficient to the running slope from the
+first point past its kink.  The compiled sweeps at the end (:func:`ramp_sums`,
+:func:`ramp_partners`, :func:`peak_indices`, :func:`suffix_moments`) are the
+per-iteration ``O(N)`` work of the two-layer and deep narrow oracles: one pass
+each, no temporaries of size ``N``, so an iteration costs a few passes over the
+data whatever the working set.
 """
 
 from __future__ import annotations
@@ -35,6 +46,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from lassobook.solvers.tv import _njit_cached
 
 
 @dataclass
@@ -72,11 +85,11 @@ class PrefixGram:
         x = np.asarray(x_sorted, dtype=np.float64)
         self.center = float(0.5 * (x[0] + x[-1]))
         self.x = x - self.center
-        w = np.asarray(w_sorted, dtype=np.float64)
-        y = np.asarray(y_sorted, dtype=np.float64)
-        cols = np.stack([w, w * self.x, w * self.x * self.x, w * y, w * y * self.x])
+        w = np.ascontiguousarray(w_sorted, dtype=np.float64)
+        y = np.ascontiguousarray(y_sorted, dtype=np.float64)
         # suffix sums: S[:, m] = Σ_{n ≥ m}; one extra zero column for "nothing to the right"
-        self.S = np.concatenate([np.cumsum(cols[:, ::-1], axis=1)[:, ::-1], np.zeros((5, 1))], axis=1)
+        self.S = np.empty((5, x.size + 1))
+        suffix_moments(self.x, w, y, self.S)
         self.total_w = float(self.S[0, 0])
 
     def _tail(self, u, *, strict: bool) -> np.ndarray:
@@ -155,16 +168,33 @@ class PrefixGram:
         """
         z = np.asarray(z, dtype=np.float64)
         f = self.shift(form)
-        n = self.x.size
-        slope = np.zeros(n + 1)
-        level = np.zeros(n + 1)
         coef = (z[:, None] * f.c).ravel()
-        at = np.searchsorted(self.x, f.t.ravel(), side="right")
-        np.add.at(slope, at, coef)
-        np.add.at(level, at, -coef * f.t.ravel())
-        np.add.at(level, np.searchsorted(self.x, f.s.ravel(), side="left"), (z[:, None] * f.d).ravel())
-        slope, level = np.cumsum(slope[:n]), np.cumsum(level[:n])
-        return float(z @ f.alpha) + (float(z @ f.beta) + slope) * self.x + level
+        steps = (z[:, None] * f.d).ravel()
+        pos = np.concatenate([np.searchsorted(self.x, f.t.ravel(), side="right"),
+                              np.searchsorted(self.x, f.s.ravel(), side="left")])
+        dslope = np.concatenate([coef, np.zeros(steps.size)])
+        dlevel = np.concatenate([-coef * f.t.ravel(), steps])
+        order = np.argsort(pos, kind="stable")
+        out = np.empty(self.x.size)
+        pwl_sweep(self.x, pos[order].astype(np.int64), dslope[order], dlevel[order],
+                  float(z @ f.alpha), float(z @ f.beta), out)
+        return out
+
+    def residual(self, form: PWLForm, z, offset: float, y, w) -> tuple[np.ndarray, float]:
+        """``λ = w ⊙ (y − Σ_k z_k g_k + offset)`` at every sorted point and ``½ Σ w (y − ...)²``: one sweep."""
+        z = np.asarray(z, dtype=np.float64)
+        f = self.shift(form)
+        coef = (z[:, None] * f.c).ravel()
+        steps = (z[:, None] * f.d).ravel()
+        pos = np.concatenate([np.searchsorted(self.x, f.t.ravel(), side="right"),
+                              np.searchsorted(self.x, f.s.ravel(), side="left")])
+        order = np.argsort(pos, kind="stable")
+        dslope = np.concatenate([coef, np.zeros(steps.size)])[order]
+        dlevel = np.concatenate([-coef * f.t.ravel(), steps])[order]
+        lam = np.empty(self.x.size)
+        half = pwl_residual(self.x, pos[order].astype(np.int64), dslope, dlevel, float(z @ f.alpha) - offset,
+                            float(z @ f.beta), np.ascontiguousarray(y), np.ascontiguousarray(w), lam)
+        return lam, half
 
     def centred(self, A: PWLForm, B: PWLForm | None = None):
         """Centred Gram block, and for ``B is None`` also the means and ``b`` of ``A``.
@@ -182,3 +212,297 @@ class PrefixGram:
         one_b, _ = self.moments(B)
         G = self.inner(A, B) - self.total_w * np.outer(mean_a, one_b / self.total_w)
         return G, mean_a, wy_a - mean_a * self.S[3, 0]
+
+
+# ============================================================================ the working set
+def _row_ids(keys: np.ndarray) -> list:
+    """One hashable id (the bytes) per key row."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    return keys.view(np.dtype((np.void, 8 * keys.shape[1]))).ravel().tolist()
+
+
+class _WorkingSet:
+    """The working set of :func:`~lassobook.solvers.working_set.fit_structured`: keys, centred Gram, ``A_cᵀy_c``.
+
+    While the working set has at most ``cache`` matrix entries (``N·|W|``) its
+    columns on the sorted data are kept (:attr:`raw`); beyond that they are never
+    stored all at once but re-evaluated from their keys in chunks of ``chunk``
+    columns when needed (default: ``chunk_entries/N`` of them, ``O(chunk_entries)`` memory).
+    """
+
+    def __init__(self, oracle, yc, w=None, chunk=None, cache=4_000_000, chunk_entries=4_000_000):
+        self.oracle, self.yc, self.cache = oracle, yc, int(cache)
+        self.w = np.ones(yc.size) if w is None else np.asarray(w, dtype=np.float64)
+        self.wyc = self.w * yc
+        # Large data and columns with a piecewise-linear form: Gram entries from prefix sums, no
+        # column stored.  Small data keep the evaluated columns (cached): their Gram is formed
+        # from the very numbers the certificate sees, which tiny-β problems need.
+        use_forms = hasattr(oracle, "form") and yc.size * 64 > self.cache
+        self.pg = PrefixGram(oracle.xs, self.w, yc) if use_forms else None
+        self.chunk = int(chunk) if chunk is not None else max(1, int(chunk_entries) // max(1, yc.size))
+        self.keys = np.empty((0, oracle.key_width), dtype=np.int64)
+        self.means = np.empty(0)
+        self.G = np.empty((0, 0))
+        self.b = np.empty(0)
+        self.raw = np.empty((yc.size, 0)) if self.pg is None else None
+        self.members: set = set()
+
+    def __len__(self):
+        return self.keys.shape[0]
+
+    def centred(self, idx) -> np.ndarray:
+        if self.raw is not None:
+            return self.raw[:, idx] - self.means[idx]
+        cols = self.oracle.matrix(self.keys[idx])
+        cols -= self.means[idx]
+        return cols
+
+    def add(self, new_keys, *, distinct: bool = False) -> int:
+        """Add the columns ``new_keys`` not in the working set yet and not constant on the data.
+
+        ``distinct=True`` promises that the rows of ``new_keys`` are distinct (e.g.
+        :meth:`StructuredOracle.all_keys`), which skips looking for repeats among them.
+        Returns the number of columns added.
+        """
+        new = np.atleast_2d(np.asarray(new_keys, dtype=np.int64))
+        ids = _row_ids(new)
+        if self.members or not distinct:
+            fresh = {}
+            for r, i in enumerate(ids):
+                if i not in self.members and i not in fresh:
+                    fresh[i] = r
+            if not fresh:
+                return 0
+            if len(fresh) < len(ids):
+                new = new[list(fresh.values())]
+                ids = list(fresh)
+        if self.pg is not None:
+            return self._add_forms(new, ids)
+        raw = self.oracle.matrix(new)
+        mu = (self.w @ raw) / self.w.sum()               # weighted means: the bias is eliminated
+        cols = raw - mu
+        spread = np.abs(cols).max(axis=0, initial=0.0)
+        useful = spread > 1e-12 * float(spread.max(initial=0.0))   # not constant on the data (relative)
+        if not useful.all():
+            new, raw, cols, mu = new[useful], raw[:, useful], cols[:, useful], mu[useful]
+            ids = [i for i, u in zip(ids, useful.tolist()) if u]
+        if new.shape[0] == 0:
+            return 0
+        k0 = len(self)
+        if k0 == 0:
+            wcols = cols * self.w[:, None]
+            self.G, self.b, self.keys, self.means = cols.T @ wcols, cols.T @ self.wyc, new, mu
+            if self.raw is not None:
+                self.raw = raw if raw.size <= self.cache else None
+            self.members.update(ids)
+            return new.shape[0]
+        wcols = cols * self.w[:, None]
+        if self.raw is not None:
+            cross = (self.raw - self.means).T @ wcols
+        else:
+            cross = np.empty((k0, new.shape[0]))
+            for start in range(0, k0, self.chunk):
+                idx = np.arange(start, min(k0, start + self.chunk))
+                cross[idx] = self.centred(idx).T @ wcols
+        k1 = k0 + new.shape[0]
+        G = np.empty((k1, k1))
+        G[:k0, :k0] = self.G
+        G[:k0, k0:] = cross
+        G[k0:, :k0] = cross.T
+        G[k0:, k0:] = cols.T @ wcols
+        self.G = G
+        self.b = np.concatenate([self.b, cols.T @ self.wyc])
+        self.keys = np.concatenate([self.keys, new])
+        self.means = np.concatenate([self.means, mu])
+        if self.raw is not None:
+            self.raw = np.hstack([self.raw, raw]) if self.yc.size * k1 <= self.cache else None
+        self.members.update(ids)
+        return new.shape[0]
+
+    def _add_forms(self, new, ids) -> int:
+        """:meth:`add` for oracles with piecewise-linear forms: ``O(log N)`` per Gram entry."""
+        form = self.oracle.form(new)
+        Gnn, mu, bn = self.pg.centred(form)
+        rms = np.sqrt(np.maximum(np.diag(Gnn), 0.0) / self.pg.total_w)
+        useful = np.flatnonzero(rms > 1e-12 * rms.max(initial=0.0))   # not constant on the data
+        if useful.size == 0:
+            return 0
+        if useful.size < rms.size:
+            new, ids = new[useful], [ids[i] for i in useful]
+            form = PWLForm(*(np.asarray(v)[useful] for v in vars(form).values()))
+            Gnn, mu, bn = Gnn[np.ix_(useful, useful)], mu[useful], bn[useful]
+        k0 = len(self)
+        if k0 == 0:
+            self.G, self.b, self.keys, self.means = Gnn, bn, new, mu
+        else:
+            cross = self.pg.centred(self.oracle.form(self.keys), form)[0]
+            self.G = np.block([[self.G, cross], [cross.T, Gnn]])
+            self.b = np.concatenate([self.b, bn])
+            self.keys = np.concatenate([self.keys, new])
+            self.means = np.concatenate([self.means, mu])
+        self.members.update(ids)
+        return new.shape[0]
+
+    def keep(self, mask) -> None:
+        """Drop the columns where ``mask`` is False."""
+        idx = np.flatnonzero(mask)
+        self.members.difference_update(_row_ids(self.keys[~mask]))
+        self.keys, self.means, self.b = self.keys[idx], self.means[idx], self.b[idx]
+        self.G = self.G[np.ix_(idx, idx)]
+        if self.raw is not None:
+            self.raw = self.raw[:, idx]
+
+    def residual(self, z) -> tuple[np.ndarray, float]:
+        """``λ = w ⊙ (y_c − A_c z)`` (sorted order) and ``½ Σ λ²/w``: one sweep for piecewise-linear forms."""
+        if self.pg is not None:
+            S = np.flatnonzero(z)
+            return self.pg.residual(self.oracle.form(self.keys[S]), z[S], float(self.means[S] @ z[S]),
+                                    self.yc, self.w)
+        lam = self.w * (self.yc - self.fitted(z))
+        return lam, float(0.5 * lam @ (lam / self.w))
+
+    def fitted(self, z) -> np.ndarray:
+        """``A_c z`` (sorted order), from the support of ``z`` only."""
+        S = np.flatnonzero(z)
+        if self.pg is not None:          # one sweep over the data (lassobook.solvers.gram)
+            return self.pg.combination(self.oracle.form(self.keys[S]), z[S]) - float(self.means[S] @ z[S])
+        if self.raw is not None:
+            return self.centred(S) @ z[S]
+        out = np.zeros(self.yc.size)
+        for start in range(0, S.size, self.chunk):
+            idx = S[start:start + self.chunk]
+            out += self.centred(idx) @ z[idx]
+        return out
+
+
+# ============================================================================ compiled sweeps
+# One pass over the sorted data each, no temporaries of size N: the structured oracles'
+# per-iteration work (lassobook.families.two_layer, lassobook.families.deep_narrow).  The sums
+# are accumulated in the order of numpy's cumulative sums (from the right for suffix sums), so
+# the values are those of ResidualSums (lassobook.core.oracle) bit for bit.
+@_njit_cached
+def ramp_sums(x, lam, right, left):
+    """``right[j] = Σ_{n>j} λ_n (x_n − x_j)`` and ``left[j] = Σ_{n<j} λ_n (x_j − x_n)``; returns ``(Σλ, Σλx)``.
+
+    ``x`` sorted (and shifted, see :class:`~lassobook.core.oracle.ResidualSums`): the
+    correlations of the ReLU columns ``(x − x_j)_+`` and ``(x_j − x)_+`` with ``λ``.
+    """
+    n = x.size
+    r = 0.0
+    s = 0.0
+    for j in range(n - 1, -1, -1):
+        right[j] = s - x[j] * r
+        r += lam[j]
+        s += lam[j] * x[j]
+    total, total_x = r, s
+    r = 0.0
+    s = 0.0
+    for j in range(n):
+        left[j] = x[j] * r - s
+        r += lam[j]
+        s += lam[j] * x[j]
+    return total, total_x
+
+
+@_njit_cached
+def ramp_partners(x, lam, F, corr, partner):
+    """``F[i] = Σ_{n>i} λ_n (x_n − x_i)`` and, for every ``i < N − 1``, the partner ``j > i``
+    maximizing ``|F_i − F_j|`` (``corr[i] = F_i − F_j``, ``partner[i] = j``); returns ``(max F, min F)``.
+
+    One sweep from the right: the best partner of ``i`` is the argmax or the argmin of
+    ``F`` over ``i + 1, …, N − 1`` (ties: the later point), whichever is farther from ``F_i``.
+    """
+    n = x.size
+    r = 0.0
+    s = 0.0
+    hi = n - 1
+    lo = n - 1
+    for i in range(n - 1, -1, -1):
+        F[i] = s - x[i] * r
+        r += lam[i]
+        s += lam[i] * x[i]
+        if i < n - 1:
+            m = i + 1
+            if F[m] > F[hi]:
+                hi = m
+            if F[m] < F[lo]:
+                lo = m
+            j = lo if F[i] - F[lo] >= F[hi] - F[i] else hi
+            partner[i] = j
+            corr[i] = F[i] - F[j]
+    fmax = F[0]
+    fmin = F[0]
+    for i in range(1, n):
+        if F[i] > fmax:
+            fmax = F[i]
+        if F[i] < fmin:
+            fmin = F[i]
+    return fmax, fmin
+
+
+@_njit_cached
+def peak_indices(values):
+    """Indices of the local maxima of ``|values|`` (``≥`` both neighbours: plateaus give every point)."""
+    n = values.size
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        a = abs(values[i])
+        if (i == 0 or a >= abs(values[i - 1])) and (i == n - 1 or a >= abs(values[i + 1])):
+            out[k] = i
+            k += 1
+    return out[:k].copy()
+
+
+@_njit_cached
+def pwl_sweep(x, pos, dslope, dlevel, alpha, beta, out):
+    """``out[n] = α + (β + Σ_{pos_e ≤ n} dslope_e) x_n + Σ_{pos_e ≤ n} dlevel_e`` (``pos`` increasing)."""
+    slope = 0.0
+    level = 0.0
+    e = 0
+    for n in range(x.size):
+        while e < pos.size and pos[e] <= n:
+            slope += dslope[e]
+            level += dlevel[e]
+            e += 1
+        out[n] = alpha + (beta + slope) * x[n] + level
+
+
+@_njit_cached
+def suffix_moments(x, w, y, S):
+    """``S[:, m] = Σ_{n ≥ m} (w, wx, wx², wy, wyx)_n`` (``S[:, N] = 0``), accumulated from the right."""
+    n = x.size
+    a0 = a1 = a2 = a3 = a4 = 0.0
+    for q in range(5):
+        S[q, n] = 0.0
+    for m in range(n - 1, -1, -1):
+        wx = w[m] * x[m]
+        wy = w[m] * y[m]
+        a0 += w[m]
+        a1 += wx
+        a2 += wx * x[m]
+        a3 += wy
+        a4 += wy * x[m]
+        S[0, m] = a0
+        S[1, m] = a1
+        S[2, m] = a2
+        S[3, m] = a3
+        S[4, m] = a4
+
+
+@_njit_cached
+def pwl_residual(x, pos, dslope, dlevel, alpha, beta, y, w, lam):
+    """:func:`pwl_sweep`'s values ``f_n`` turned into ``λ_n = w_n (y_n − f_n)``; returns ``½ Σ w_n (y_n − f_n)²``."""
+    slope = 0.0
+    level = 0.0
+    half = 0.0
+    e = 0
+    for n in range(x.size):
+        while e < pos.size and pos[e] <= n:
+            slope += dslope[e]
+            level += dlevel[e]
+            e += 1
+        r = y[n] - (alpha + (beta + slope) * x[n] + level)
+        lam[n] = w[n] * r
+        half += w[n] * r * r
+    return 0.5 * half

@@ -1,4 +1,24 @@
-"""TODO docstring (structured)."""
+r"""The exact restricted Lasso of the working-set solver, written with a Gram matrix.
+
+With the bias eliminated (columns and labels centred with the weights), the Lasso
+restricted to ``k`` columns is
+
+.. math:: \min_z \tfrac12 z^\top G z - b^\top z + \beta\|z\|_1 ,
+    \qquad G = A_c^\top W A_c ,\quad b = A_c^\top W y_c ,
+
+whose optimality conditions are ``g = b − Gz`` with ``g_k = β sign(z_k)`` on the
+support and ``|g_k| ≤ β`` off it.  :func:`solve_gram_lasso` solves it *exactly*:
+the primal active-set (homotopy) method of Osborne, Presnell and Turlach
+(:func:`_active_set_lasso`, compiled with numba) ends on a support ``S`` and signs
+``s`` with ``G_SS z_S = b_S − β s``, a linear solve, and its answer is accepted only
+when the optimality conditions hold to rounding (:func:`_is_optimal`, columns scaled
+to norm 1).  Working sets often hold exactly dependent columns (a ReLU pair of both
+orientations at two breakpoints, ramps that add up); the method swaps such a column
+in at constant fit when that lowers the penalty.  If the check fails (rounding on
+nearly dependent sets can make the swaps cycle), Clarabel solves the split QP and a
+closed-form solve on its support polishes the answer (:func:`_clarabel_gram_lasso`,
+:func:`_kkt_solve`).  The cost is independent of ``N``: ``G`` is ``k × k``.
+"""
 
 from __future__ import annotations
 

@@ -86,10 +86,10 @@ import numpy as np
 
 from lassobook.core.certificate import Certificate
 from lassobook.core.data import Dataset, as_dataset
-from lassobook.core.dictionary import Dictionary, evaluate_shapes
+from lassobook.core.dictionary import Dictionary
 from lassobook.core.family import Family
 from lassobook.core.oracle import StructuredOracle
-from lassobook.solvers.gram import PrefixGram, PWLForm
+from lassobook.solvers.gram import _WorkingSet
 from lassobook.solvers.gram_lasso import solve_gram_lasso
 from lassobook.solvers.lasso import (
     LassoFit,
@@ -97,7 +97,6 @@ from lassobook.solvers.lasso import (
     SolverError,
     _sparsify,
     check_beta,
-    lasso_objective,
 )
 
 #: ``fit_structured(initial=None)`` puts the whole dictionary into the first working set when
@@ -149,6 +148,26 @@ class StructuredFit(LassoFit):
     oracle: object = field(default=None, repr=False)
     history: list = field(default_factory=list, repr=False)
     tol: float = 1e-6
+    working_set_size: int = 0
+
+    @property
+    def iterations(self) -> int:
+        """Working-set iterations (restricted solves) the fit took."""
+        return len(self.history)
+
+    def network_objective(self) -> float:
+        """The rebuilt network's own training objective (as :meth:`LassoFit.network_objective`),
+        its squared errors summed over chunks of the data without autograd: memory ``O(width·chunk)``,
+        not ``O(width·N)``."""
+        import torch
+
+        net, data = self.network(), self.data
+        chunk = max(1, (1 << 22) // max(1, net.width))
+        with torch.no_grad():
+            sq = sum(float(net.objective(data.x[i:i + chunk], data.y[i:i + chunk], 0.0,
+                                         weights=data.w[i:i + chunk])[0])
+                     for i in range(0, data.n, chunk))
+            return sq + float(net.penalty(self.beta)[0]) + data.offset
 
     def certificate(self, *, tol: float | None = None, sampled: bool = False, **kwargs) -> Certificate:
         """The certificate with the dual maximum computed by the oracle over the full dictionary.
@@ -181,12 +200,6 @@ class StructuredFit(LassoFit):
                 f"of {self.oracle.n_columns}, iterations={len(self.history)})")
 
 
-def _row_ids(keys: np.ndarray) -> list:
-    """One hashable id (the bytes) per key row."""
-    keys = np.ascontiguousarray(keys, dtype=np.int64)
-    return keys.view(np.dtype((np.void, 8 * keys.shape[1]))).ravel().tolist()
-
-
 class _KeyLabels(Sequence):
     """The labels of the working set's columns, made by the oracle when someone reads one."""
 
@@ -216,151 +229,6 @@ class _OwnAliases(Sequence):
         if isinstance(i, slice):
             return [[l] for l in self._labels[i]]
         return [self._labels[i]]
-
-
-class _WorkingSet:
-    """The working set of :func:`fit_structured`: keys, Gram matrix of the centred columns, ``A_cᵀy_c``.
-
-    While the working set has at most ``cache`` matrix entries (``N·|W|``) its
-    columns on the sorted data are kept (:attr:`raw`); beyond that they are never
-    stored all at once but re-evaluated from their keys in chunks of ``chunk``
-    columns when needed (default: ``chunk_entries/N`` of them, ``O(chunk_entries)`` memory).
-    """
-
-    def __init__(self, oracle, yc, w=None, chunk=None, cache=4_000_000, chunk_entries=4_000_000):
-        self.oracle, self.yc, self.cache = oracle, yc, int(cache)
-        self.w = np.ones(yc.size) if w is None else np.asarray(w, dtype=np.float64)
-        self.wyc = self.w * yc
-        # Large data and columns with a piecewise-linear form: Gram entries from prefix sums, no
-        # column stored.  Small data keep the evaluated columns (cached): their Gram is formed
-        # from the very numbers the certificate sees, which tiny-β problems need.
-        use_forms = hasattr(oracle, "form") and yc.size * 64 > self.cache
-        self.pg = PrefixGram(oracle.xs, self.w, yc) if use_forms else None
-        self.chunk = int(chunk) if chunk is not None else max(1, int(chunk_entries) // max(1, yc.size))
-        self.keys = np.empty((0, oracle.key_width), dtype=np.int64)
-        self.means = np.empty(0)
-        self.G = np.empty((0, 0))
-        self.b = np.empty(0)
-        self.raw = np.empty((yc.size, 0)) if self.pg is None else None
-        self.members: set = set()
-
-    def __len__(self):
-        return self.keys.shape[0]
-
-    def centred(self, idx) -> np.ndarray:
-        if self.raw is not None:
-            return self.raw[:, idx] - self.means[idx]
-        cols = self.oracle.matrix(self.keys[idx])
-        cols -= self.means[idx]
-        return cols
-
-    def add(self, new_keys, *, distinct: bool = False) -> int:
-        """Add the columns ``new_keys`` not in the working set yet and not constant on the data.
-
-        ``distinct=True`` promises that the rows of ``new_keys`` are distinct (e.g.
-        :meth:`StructuredOracle.all_keys`), which skips looking for repeats among them.
-        Returns the number of columns added.
-        """
-        new = np.atleast_2d(np.asarray(new_keys, dtype=np.int64))
-        ids = _row_ids(new)
-        if self.members or not distinct:
-            fresh = {}
-            for r, i in enumerate(ids):
-                if i not in self.members and i not in fresh:
-                    fresh[i] = r
-            if not fresh:
-                return 0
-            if len(fresh) < len(ids):
-                new = new[list(fresh.values())]
-                ids = list(fresh)
-        if self.pg is not None:
-            return self._add_forms(new, ids)
-        raw = self.oracle.matrix(new)
-        mu = (self.w @ raw) / self.w.sum()               # weighted means: the bias is eliminated
-        cols = raw - mu
-        spread = np.abs(cols).max(axis=0, initial=0.0)
-        useful = spread > 1e-12 * float(spread.max(initial=0.0))   # not constant on the data (relative)
-        if not useful.all():
-            new, raw, cols, mu = new[useful], raw[:, useful], cols[:, useful], mu[useful]
-            ids = [i for i, u in zip(ids, useful.tolist()) if u]
-        if new.shape[0] == 0:
-            return 0
-        k0 = len(self)
-        if k0 == 0:
-            wcols = cols * self.w[:, None]
-            self.G, self.b, self.keys, self.means = cols.T @ wcols, cols.T @ self.wyc, new, mu
-            if self.raw is not None:
-                self.raw = raw if raw.size <= self.cache else None
-            self.members.update(ids)
-            return new.shape[0]
-        wcols = cols * self.w[:, None]
-        if self.raw is not None:
-            cross = (self.raw - self.means).T @ wcols
-        else:
-            cross = np.empty((k0, new.shape[0]))
-            for start in range(0, k0, self.chunk):
-                idx = np.arange(start, min(k0, start + self.chunk))
-                cross[idx] = self.centred(idx).T @ wcols
-        k1 = k0 + new.shape[0]
-        G = np.empty((k1, k1))
-        G[:k0, :k0] = self.G
-        G[:k0, k0:] = cross
-        G[k0:, :k0] = cross.T
-        G[k0:, k0:] = cols.T @ wcols
-        self.G = G
-        self.b = np.concatenate([self.b, cols.T @ self.wyc])
-        self.keys = np.concatenate([self.keys, new])
-        self.means = np.concatenate([self.means, mu])
-        if self.raw is not None:
-            self.raw = np.hstack([self.raw, raw]) if self.yc.size * k1 <= self.cache else None
-        self.members.update(ids)
-        return new.shape[0]
-
-    def _add_forms(self, new, ids) -> int:
-        """:meth:`add` for oracles with piecewise-linear forms: ``O(log N)`` per Gram entry."""
-        form = self.oracle.form(new)
-        Gnn, mu, bn = self.pg.centred(form)
-        rms = np.sqrt(np.maximum(np.diag(Gnn), 0.0) / self.pg.total_w)
-        useful = np.flatnonzero(rms > 1e-12 * rms.max(initial=0.0))   # not constant on the data
-        if useful.size == 0:
-            return 0
-        if useful.size < rms.size:
-            new, ids = new[useful], [ids[i] for i in useful]
-            form = PWLForm(*(np.asarray(v)[useful] for v in vars(form).values()))
-            Gnn, mu, bn = Gnn[np.ix_(useful, useful)], mu[useful], bn[useful]
-        k0 = len(self)
-        if k0 == 0:
-            self.G, self.b, self.keys, self.means = Gnn, bn, new, mu
-        else:
-            cross = self.pg.centred(self.oracle.form(self.keys), form)[0]
-            self.G = np.block([[self.G, cross], [cross.T, Gnn]])
-            self.b = np.concatenate([self.b, bn])
-            self.keys = np.concatenate([self.keys, new])
-            self.means = np.concatenate([self.means, mu])
-        self.members.update(ids)
-        return new.shape[0]
-
-    def keep(self, mask) -> None:
-        """Drop the columns where ``mask`` is False."""
-        idx = np.flatnonzero(mask)
-        self.members.difference_update(_row_ids(self.keys[~mask]))
-        self.keys, self.means, self.b = self.keys[idx], self.means[idx], self.b[idx]
-        self.G = self.G[np.ix_(idx, idx)]
-        if self.raw is not None:
-            self.raw = self.raw[:, idx]
-
-    def fitted(self, z) -> np.ndarray:
-        """``A_c z`` (sorted order), from the support of ``z`` only."""
-        S = np.flatnonzero(z)
-        if self.pg is not None:          # one sweep over the data (lassobook.solvers.gram)
-            return self.pg.combination(self.oracle.form(self.keys[S]), z[S]) - float(self.means[S] @ z[S])
-        if self.raw is not None:
-            return self.centred(S) @ z[S]
-        out = np.zeros(self.yc.size)
-        for start in range(0, S.size, self.chunk):
-            idx = S[start:start + self.chunk]
-            out += self.centred(idx) @ z[idx]
-        return out
 
 
 def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: int = 20,
@@ -424,40 +292,51 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
         raise ValueError(f"time_limit must be positive seconds or None, got {time_limit!r}")
     oracle = structured_oracle(family, data)      # a family without an oracle: ValueError now
     scaled, (px, py, pw) = _standardized(data, family.degree)
-    d = family.degree
-    beta_s = math.ldexp(beta, -(pw + py + d * px))
-    oracle_s = structured_oracle(family, scaled)
-    W, z, ymean, history = _column_generation(oracle_s, scaled, beta_s, tol=tol, batch=batch,
-                                              initial=initial, max_iter=max_iter, prune=prune,
+    beta_s = math.ldexp(beta, -(pw + py + family.degree * px))
+    W, z, ymean, history = _column_generation(structured_oracle(family, scaled), scaled, beta_s,
+                                              tol=tol, batch=batch, initial=initial,
+                                              max_iter=max_iter, prune=prune,
                                               time_limit=time_limit, verbose=verbose, t0=t0)
     # back to the caller's units: every factor is a power of two, so this is exact
     for record in history:     # the restricted objectives, in the caller's units
         record["objective"] = math.ldexp(record["objective"], pw + 2 * py)
+    fit = _assemble(oracle, data, beta, W, z, ymean, (px, py), t0)
+    fit.history, fit.tol, fit.working_set_size = history, float(tol), len(W)
+    return fit
+
+
+def _assemble(oracle, data: Dataset, beta: float, W: _WorkingSet, z, ymean: float, exps, t0):
+    """The :class:`StructuredFit` of the working set's solution ``z`` (scaled units), in the caller's units.
+
+    Its dictionary holds the support's columns only when the working set is large
+    (memory ``N·support``), evaluated by the family's own shapes at ``data.x``.
+    """
+    family, (px, py), d = oracle.family, exps, oracle.family.degree
     keys, means = W.keys, W.means
     raw = W.raw
-    if data.n * len(W) > W.cache:   # large: return the solution's columns only (memory ~ N·support)
-        cols = np.flatnonzero(z) if np.any(z) else np.arange(min(1, len(W)))
+    if data.n * len(W) > W.cache:   # large: the solution's columns only (memory ~ N·support)
+        top = float(np.abs(z).max(initial=0.0))     # below 1e-8·max|z| is zero (as _sparsify)
+        cols = np.flatnonzero(np.abs(z) > 1e-8 * top) if top > 0 else np.arange(min(1, len(W)))
         keys, means, z = keys[cols], means[cols], z[cols]
         raw = None if raw is None else raw[:, cols]
     params = oracle.params(keys)
     labels = _KeyLabels(oracle, keys)
     if raw is not None:      # the same numbers evaluate_shapes gives at data.x, rows in the caller's order
         matrix = np.ldexp(data.to_caller_order(raw), d * px)
-    else:                    # column chunks straight into the result (no full-size temporaries)
-        matrix = np.empty((data.n, keys.shape[0]))
-        for start in range(0, keys.shape[0], W.chunk):
-            part = {name: v[start:start + W.chunk] for name, v in params.items()}
-            matrix[:, start:start + W.chunk] = evaluate_shapes(family, data.x, part)
+    else:                    # column by column at data.x (the oracle's columns: evaluate_shapes' numbers)
+        matrix = np.empty((data.n, keys.shape[0]), order="F")
+        for j in range(keys.shape[0]):
+            matrix[:, j] = oracle.matrix(keys[j:j + 1], data.x)[:, 0]
     xi = math.ldexp(float(ymean - means @ z), py)
     z = np.ldexp(z, py - d * px)
     dictionary = Dictionary(family, data, params, labels, _OwnAliases(labels), matrix)
-    residual = data.w * (data.y - matrix @ z - xi)
-    solution = LassoSolution(
-        z=z, xi=xi, objective=lasso_objective(matrix, data.y, z, xi, beta, data.w), residual=residual,
-        status="optimal", beta=beta, min_norm=False, solve_time=time.perf_counter() - t0)
+    r = data.y - matrix @ z - xi
+    residual = data.w * r                     # λ; the objective as lasso_objective, one product
+    objective = float(0.5 * (r @ residual) + beta * np.abs(z).sum())
+    solution = LassoSolution(z=z, xi=xi, objective=objective, residual=residual, status="optimal",
+                             beta=beta, min_norm=False, solve_time=time.perf_counter() - t0)
     solution = _sparsify(solution, matrix, data.y, data.w)   # the network has exactly these units
-    return StructuredFit(data, family, beta, dictionary, solution, oracle=oracle, history=history,
-                         tol=float(tol), _keys=keys)
+    return StructuredFit(data, family, beta, dictionary, solution, oracle=oracle, _keys=keys)
 
 
 def _standardized(data: Dataset, degree: int) -> tuple[Dataset, tuple[int, int, int]]:
@@ -499,12 +378,7 @@ def _column_generation(oracle, data, beta, *, tol, batch, initial, max_iter, pru
     for it in range(int(max_iter) + 1):
         if ratio <= 1 + tol:
             break
-        if it == max_iter:
-            raise SolverError(f"no certificate after {max_iter} working-set iterations "
-                              f"(max |A_kᵀλ|/β = {ratio:.12g}, working set {len(W)})")
-        if time_limit is not None and time.perf_counter() - t0 > time_limit:
-            raise SolverError(f"time limit {time_limit:g} s reached after {it} iterations "
-                              f"(max |A_kᵀλ|/β = {ratio:.12g})")
+        _check_limits(it, max_iter, time_limit, t0, ratio, len(W))
         k_old = len(W)
         added = W.add(cand, distinct=whole and it == 0)
         if added == 0 and len(W) == 0:            # no column varies on the data: z = 0
@@ -515,21 +389,13 @@ def _column_generation(oracle, data, beta, *, tol, batch, initial, max_iter, pru
             raise SolverError(
                 f"the most violated column is already in the working set (max |A_kᵀλ|/β = "
                 f"{ratio:.12g}): the restricted solve is not accurate enough for tol = {tol:g}")
-        z0 = np.concatenate([z, np.zeros(len(W) - k_old)])
-        z, method = solve_gram_lasso(W.G, W.b, beta, z0=z0)
-        lam = ws * (yc - W.fitted(z))
+        z, method = solve_gram_lasso(W.G, W.b, beta, z0=np.concatenate([z, np.zeros(len(W) - k_old)]))
+        lam, half = W.residual(z)
         big = np.abs(z) > 1e-9 * max(1e-300, np.abs(z).max(initial=0.0))
         support = int(np.count_nonzero(big))
-        sums = oracle.sums(lam)
-        if oracle.fast_maximum:                   # candidates only when they are needed
-            ratio = oracle.maximum(sums) / beta
-            if ratio > 1 + tol:
-                _, cand, _ = oracle.search(sums, max(batch, support // 2))
-        else:
-            value, cand, _ = oracle.search(sums, max(batch, support // 2))
-            ratio = value / beta
+        ratio, cand = _price(oracle, oracle.sums(lam), beta, tol, max(batch, support // 2))
         history.append({"iteration": it + 1, "working_set": len(W), "added": int(added),
-                        "objective": float(0.5 * lam @ (lam / ws) + beta * np.abs(z).sum()),
+                        "objective": half + beta * float(np.abs(z).sum()),
                         "support": support, "ratio": float(ratio),
                         "method": method, "time": time.perf_counter() - t0})
         if verbose:
@@ -537,16 +403,35 @@ def _column_generation(oracle, data, beta, *, tol, batch, initial, max_iter, pru
                   f"{support:5d}, max |A_kᵀλ|/β = {ratio:.12f} [{method}], "
                   f"{time.perf_counter() - t0:.2f} s")
         if prune > 0 and ratio > 1 + tol:
-            grad = W.b - W.G @ z                      # A_kᵀλ on the working set
-            mask = big | (np.abs(grad) >= prune * beta)
+            mask = big | (np.abs(W.b - W.G @ z) >= prune * beta)   # A_kᵀλ on the working set
             if not mask.all():
                 W.keep(mask)
                 z = z[mask]
-
     if len(W) == 0:          # β ≥ max |A_kᵀ(y − ȳ)|: z = 0 is optimal; keep the best column
         W.add(cand[:1])
         z = np.zeros(len(W))
     return W, z, ymean, history
+
+
+def _check_limits(it: int, max_iter: int, time_limit, t0: float, ratio: float, size: int) -> None:
+    """Raise :class:`SolverError` at ``max_iter`` iterations or after ``time_limit`` seconds."""
+    if it == max_iter:
+        raise SolverError(f"no certificate after {max_iter} working-set iterations "
+                          f"(max |A_kᵀλ|/β = {ratio:.12g}, working set {size})")
+    if time_limit is not None and time.perf_counter() - t0 > time_limit:
+        raise SolverError(f"time limit {time_limit:g} s reached after {it} iterations "
+                          f"(max |A_kᵀλ|/β = {ratio:.12g})")
+
+
+def _price(oracle, sums, beta: float, tol: float, k: int):
+    """``(max_k |A_kᵀλ|/β over the full dictionary, up to k most violated columns)`` — the
+    candidates only when the maximum exceeds ``β(1 + tol)`` if the maximum alone is cheaper."""
+    if oracle.fast_maximum:
+        ratio = oracle.maximum(sums) / beta
+        cand = oracle.search(sums, k)[1] if ratio > 1 + tol else None
+        return ratio, cand
+    value, cand, _ = oracle.search(sums, k)
+    return value / beta, cand
 
 
 # ============================================================================ the dense reference
