@@ -84,3 +84,85 @@ def test_forms_path_certifies_and_matches_evaluated_columns(activation, depth, m
     fit = lb.fit(x, y, family=fam, beta=0.01 * n)
     assert seen == [True] and fit.certificate().certified
     assert fit.objective == pytest.approx(ref.objective, rel=1e-7)
+
+
+# --------------------------------------------------------------------------- compiled sweeps (issue 16)
+from lassobook.core.oracle import _peaks  # noqa: E402
+from lassobook.solvers.gram import (  # noqa: E402
+    peak_indices, ramp_partners, ramp_sums, suffix_moments)
+
+
+def _sorted_data(n, seed, offset=0.0):
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-3, 3, n)) + offset
+    lam = rng.standard_normal(n)
+    return x, lam - lam.mean(), rng
+
+
+@settings(max_examples=40)
+@given(n=st.integers(2, 60), seed=st.integers(0, 10**6), offset=st.sampled_from([0.0, 1e4]))
+def test_ramp_sums_are_the_prefix_sums_bit_for_bit(n, seed, offset):
+    x, lam, _ = _sorted_data(n, seed, offset)
+    sums = ResidualSums(x, lam)
+    right, left = np.empty(n), np.empty(n)
+    total, total_x = ramp_sums(sums.x, lam, right, left)
+    assert np.array_equal(right, sums.SQ[1:] - sums.x * sums.RQ[1:])      # F(x_j)
+    assert np.array_equal(left, sums.x * sums.RP[:n] - sums.SP[:n])       # L(x_j)
+    assert total == sums.total and total_x == sums.total_x
+
+
+@settings(max_examples=40)
+@given(n=st.integers(2, 60), seed=st.integers(0, 10**6), ties=st.booleans())
+def test_ramp_partners_find_the_best_partner_of_every_point(n, seed, ties):
+    x, lam, _ = _sorted_data(n, seed)
+    if ties:                                   # equal F values: the later partner wins
+        lam = np.round(lam)
+    F, corr, partner = np.empty(n), np.empty(n - 1), np.empty(n - 1, dtype=np.int64)
+    fmax, fmin = ramp_partners(x, lam, F, corr, partner)
+    sums = ResidualSums(x, lam, center=0.0)
+    assert np.array_equal(F, sums.SQ[1:] - sums.x * sums.RQ[1:])
+    assert (fmax, fmin) == (F.max(), F.min())
+    for i in range(n - 1):                     # brute force over j > i, ties to the larger j
+        gaps = np.abs(F[i] - F[i + 1:])
+        assert abs(corr[i]) == gaps.max() and corr[i] == F[i] - F[partner[i]]
+        assert partner[i] > i
+    if n > 1:
+        assert np.abs(corr).max() <= fmax - fmin
+
+
+@given(st.lists(st.floats(-3, 3), min_size=1, max_size=40))
+def test_peak_indices_are_the_local_maxima(values):
+    v = np.array(values)
+    assert np.array_equal(peak_indices(v), _peaks(v))
+
+
+@settings(max_examples=30)
+@given(data=st.data(), n=st.integers(3, 40), offset=st.sampled_from([0.0, 1e3]))
+def test_residual_sweep_and_suffix_moments(data, n, offset):
+    rng = np.random.default_rng(n)
+    x = np.sort(np.round(rng.uniform(0, 10, n), 1)) + offset
+    w, y = rng.uniform(0.1, 3.0, n), rng.standard_normal(n)
+    pg = PrefixGram(x, w, y)
+    cols = np.stack([w, w * pg.x, w * pg.x * pg.x, w * y, w * y * pg.x])
+    ref = np.concatenate([np.cumsum(cols[:, ::-1], axis=1)[:, ::-1], np.zeros((5, 1))], axis=1)
+    S = np.empty((5, n + 1))
+    suffix_moments(pg.x, w, y, S)
+    assert np.array_equal(S, ref)
+    A = data.draw(forms(3, x))
+    z = rng.standard_normal(3)
+    lam, half = pg.residual(A, z, 0.7, y, w)
+    fitted = A.evaluate(x) @ z - 0.7
+    scale = 1 + np.abs(A.evaluate(x)).max() * np.abs(z).sum()
+    assert np.abs(lam - w * (y - fitted)).max() <= 1e-9 * scale * w.max()
+    assert half == pytest.approx(0.5 * w @ (y - fitted) ** 2, rel=1e-9, abs=1e-9 * scale ** 2)
+
+
+@pytest.mark.parametrize("depth", [3, 4])
+def test_deep_narrow_columns_at_any_x_are_the_chains(depth):
+    data = lb.random_dataset(30, 3)
+    fam = lb.get_family("relu", depth)
+    oracle = structured_oracle(fam, data)
+    keys = oracle.all_keys()
+    x = np.concatenate([data.x, np.linspace(-2, 2, 41)])   # data in the caller's order and beyond
+    from lassobook.core.dictionary import evaluate_shapes
+    assert np.array_equal(oracle.matrix(keys, x), evaluate_shapes(fam, x, oracle.params(keys)))
