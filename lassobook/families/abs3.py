@@ -31,7 +31,8 @@ import torch
 
 from lassobook.core.family import Family, breakpoint_candidates
 from lassobook.core.networks import ChainNet
-from lassobook.core.oracle import StructuredOracle, _top
+from lassobook.core.oracle import StructuredOracle, _peaks, _top
+from lassobook.families.mirror_search import LEAF, TopK, abs3_columns, three_point_search
 from lassobook.solvers.gram import PWLForm
 
 
@@ -46,8 +47,16 @@ class AbsThreeLayerOracle(StructuredOracle):
     On the data ``g = (a − c − x)_+ + (x − a − c)_+ + (c − |x − a|)_+`` and the tent is
     ``(x − a + c)_+ − 2(x − a)_+ + (x − a − c)_+``, so
     ``λᵀg = L(a − c) + F(a − c) − 2F(a) + 2F(a + c)``: ``O(1)`` per column at
-    data points, one binary search for the mirror or the midpoint.  The search
-    runs over blocks of rows ``i`` (``O(N·block)`` memory, ``O(N² log N)`` time).
+    data points, one binary search for the mirror or the midpoint.
+
+    :meth:`search` is exact and compiled: the two-layer columns in ``O(N)``, the
+    reflections and midpoints by the branch and bound of
+    :func:`lassobook.families.mirror_search.three_point_search` (three-point sums
+    ``G(u) − 2F(a) + 2F(v)`` with ``G = L + F``; rectangles of pairs whose bound
+    cannot beat the current ``k``-th best are skipped, the rest evaluated with
+    the same floating-point operations as :meth:`correlations`), ``O(N)`` memory.
+    :meth:`_reference_search` is the former blocked ``O(N² log N)`` scan over every
+    pair, kept as the reference of the tests and benchmarks.
     """
 
     key_width = 3
@@ -106,7 +115,49 @@ class AbsThreeLayerOracle(StructuredOracle):
             blocks.append(np.stack([np.full(i.size, 2, np.int64), i, j], axis=1))
         return np.concatenate(blocks).astype(np.int64)
 
-    def search(self, sums, k):
+    #: Heap codes of :func:`~lassobook.families.mirror_search.three_point_search` per mode (midpoint,
+    #: left mirror ``(1, p, q)``, right mirror ``(1, q, p)``) and the feature kind each belongs to.
+    _MODES = ((0, 1, 2), (1, 2, 1), (2, 3, 1))
+
+    #: Candidates are local maxima with ``|A_kᵀλ|`` at least this fraction of the maximum.
+    spread = 0.9
+
+    def search(self, sums, k, *, peaks: bool = True):
+        """``(max |A_kᵀλ|, keys, values)``: the exact maximum, and as candidates the ``k``
+        largest local maxima of ``|A_kᵀλ|`` (over neighbouring pairs) above
+        :attr:`spread` times the maximum; ``peaks=False``: the ``k`` largest values
+        (as :meth:`_reference_search`)."""
+        n = self.data.n
+        top = TopK(k)
+        state = np.array([0.0, self.spread if peaks else 0.0])      # best so far, spread
+        Fd = sums.F_all()
+        Ld = sums.x * sums.RP[:n] - sums.SP[:n]          # sums.L_at(j) for every j
+        if 0 in self.kinds:
+            j = _peaks(Fd + Ld) if peaks else np.arange(n)
+            state[0] = np.abs(Fd + Ld).max()
+            j = j[np.abs((Fd + Ld)[j]) >= state[1] * state[0]]
+            top.offer(0, (Fd + Ld)[j], j, j)
+        # rounding margin: every value is a sum of four terms of at most this size
+        scale = 4.0 * float(np.abs(sums.lam).sum()) * (3.0 * float(np.abs(sums.x).max()) + 1.0)
+        for mode, code, kind in self._MODES:
+            if kind in self.kinds and n >= 2:
+                three_point_search(sums.x, Fd, Ld, sums.SQ, sums.RQ, sums.RP, sums.SP, 1.0, -2.0, 2.0,
+                                   mode, code, top.values, top.keys, top.count, 1e-9 * scale, LEAF,
+                                   peaks, state)
+        hk, hv = top.result()
+        hk = hk[np.abs(hv) >= state[1] * state[0]]
+        if hk.shape[0] == 0:                           # λ = 0 and no two-layer columns
+            return 0.0, np.empty((0, 3), np.int64), np.empty(0)
+        code, p, q = hk[:, 0], hk[:, 1], hk[:, 2]
+        kind = np.array([0, 2, 1, 1])[code]
+        left = code == 3                               # right mirror: centre q, source p
+        keys = np.stack([kind, np.where(left, q, p), np.where(left, p, q)], axis=1).astype(np.int64)
+        vals = self.correlations(sums, keys)
+        idx = _top(vals, keys.shape[0])
+        return float(np.abs(vals[idx[0]])), keys[idx], vals[idx]
+
+    def _reference_search(self, sums, k):
+        """The former search: every pair, in blocks of rows (``O(N² log N)`` time); a test reference."""
         n = self.data.n
         k = max(1, int(k))
         best_keys, best_vals = [], []
@@ -136,6 +187,14 @@ class AbsThreeLayerOracle(StructuredOracle):
         vals = np.concatenate(best_vals)
         idx = _top(vals, k)
         return float(np.abs(vals[idx[0]])), keys[idx], vals[idx]
+
+    def matrix(self, keys, x=None):
+        """The columns at ``x`` (default: the sorted data): the operations of
+        :meth:`ThreeLayerAbs.shape`, bit for bit, in one compiled pass."""
+        p = self.params(keys)
+        x = self.xs if x is None else np.asarray(x, dtype=np.float64).reshape(-1)
+        out = np.empty((x.size, p["center"].size))
+        return abs3_columns(x, p["center"], p["offset"], out)
 
     def params(self, keys):
         keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))

@@ -338,6 +338,22 @@ class SymmetrizedReLU(Family):
         extra = f", extra_angles={self.extra_angles}" if self.extra_angles else ""
         return f"SymmetrizedReLU(norm={self.norm!r}{extra})"
 
+    @property
+    def has_oracle(self) -> bool:
+        """True for the max norm, whose vertex dictionary is exact; ``norm="l2"`` has none."""
+        return self.norm == "max"
+
+    def oracle(self, data):
+        """The exact dual oracle over the vertex dictionary, max norm only
+        (:class:`~lassobook.families.symmetrized_relu_oracle.SymmetrizedReLUOracle`; its
+        maximum is the continuous family's, so extra angles change nothing)."""
+        if self.norm != "max":
+            raise ValueError("no structured oracle for SymmetrizedReLU(norm='l2'): no finite dictionary "
+                             "is exact; use solver='dense'")
+        from lassobook.families.symmetrized_relu_oracle import SymmetrizedReLUOracle
+
+        return SymmetrizedReLUOracle(self, data)
+
 
 class SymReLUNet(ParallelNetwork):
     r"""``f(x) = Σ_k α_k relu(a_k relu(w_k x + b_k) + c_k relu(−w_k x − b_k) + d_k) + ξ``.
