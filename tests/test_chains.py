@@ -39,7 +39,7 @@ def test_get_family_routes_chains_and_names_problems():
         NarrowChain(("relu", "sign"))
     with pytest.raises(ValueError, match="mixed networks have depth 3, 4"):
         lb.get_family("relu,abs,abs,abs")
-    with pytest.raises(ValueError, match="not supported yet"):
+    with pytest.raises(ValueError, match="abs networks of depth 5 are not supported"):
         lb.get_family("abs", 5)
     with pytest.raises(ValueError, match="parallel"):
         lb.get_family("relu,abs", architecture="tree")
