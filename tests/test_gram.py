@@ -166,3 +166,24 @@ def test_deep_narrow_columns_at_any_x_are_the_chains(depth):
     x = np.concatenate([data.x, np.linspace(-2, 2, 41)])   # data in the caller's order and beyond
     from lassobook.core.dictionary import evaluate_shapes
     assert np.array_equal(oracle.matrix(keys, x), evaluate_shapes(fam, x, oracle.params(keys)))
+
+
+def test_a_cycling_active_set_is_checked_not_discarded():
+    """Four exactly dependent ReLU columns (both orientations at two breakpoints): whatever the
+    active-set method ends on, at the step limit too, solve_gram_lasso returns a point that meets
+    the optimality conditions (its own check), and it is sparse (not Clarabel's interior point)."""
+    from lassobook.solvers.gram_lasso import _is_optimal, solve_gram_lasso
+
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.uniform(0, 1, 400))
+    y = np.sin(6 * x) + 0.1 * rng.standard_normal(x.size)
+    a = x[rng.choice(x.size, 30, replace=False)]
+    cols = np.concatenate([np.maximum(x[:, None] - a, 0), np.maximum(a - x[:, None], 0)], axis=1)
+    cols -= cols.mean(axis=0)
+    yc = y - y.mean()
+    G, b = cols.T @ cols, cols.T @ yc
+    for beta in (1e-3, 1e-2, 1e-1):
+        z, method = solve_gram_lasso(G, b, beta)
+        d = np.sqrt(np.diag(G))
+        assert _is_optimal(G, b, beta, z, scale=d)
+        assert np.count_nonzero(z) <= np.linalg.matrix_rank(G)

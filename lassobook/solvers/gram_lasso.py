@@ -14,9 +14,9 @@ the primal active-set (homotopy) method of Osborne, Presnell and Turlach
 when the optimality conditions hold to rounding (:func:`_is_optimal`, columns scaled
 to norm 1).  Working sets often hold exactly dependent columns (a ReLU pair of both
 orientations at two breakpoints, ramps that add up); the method swaps such a column
-in at constant fit when that lowers the penalty.  If the check fails (rounding on
-nearly dependent sets can make the swaps cycle), Clarabel solves the split QP and a
-closed-form solve on its support polishes the answer (:func:`_clarabel_gram_lasso`,
+in at constant fit when that lowers the penalty (rounding can make such swaps cycle;
+the iterate is then checked like any other).  If the check fails, Clarabel solves
+the split QP and a closed-form solve on its support polishes the answer (:func:`_clarabel_gram_lasso`,
 :func:`_kkt_solve`).  The cost is independent of ``N``: ``G`` is ``k × k``.
 """
 
@@ -335,8 +335,10 @@ def _active_set_lasso(G, b, w, z0=None, *, max_steps=None, dep_tol=1e-11, add_to
     like :mod:`lassobook.solvers.tv`): at small sizes a step costs microseconds, where the
     same loop in numpy spends ~50 µs per step on call overhead.
 
-    Returns ``z``, or None if the step limit is hit or the factorization breaks
-    down (the caller checks the optimality conditions in any case).
+    Returns ``z`` — also at the step limit: on a working set with exactly dependent
+    columns, rounding can make the swaps cycle among them at an iterate that already
+    meets the optimality conditions to rounding (seen at N = 10⁶) — or None if the
+    factorization breaks down.  The caller checks the optimality conditions in any case.
     """
     G = np.ascontiguousarray(G, dtype=np.float64)
     b = np.ascontiguousarray(b, dtype=np.float64)
@@ -345,7 +347,7 @@ def _active_set_lasso(G, b, w, z0=None, *, max_steps=None, dep_tol=1e-11, add_to
     z = np.zeros(k) if z0 is None else np.array(z0, dtype=np.float64)
     steps = max(50, 10 * k) if max_steps is None else int(max_steps)
     status = _active_set_core(G, b, w, z, steps, float(dep_tol), float(add_tol))
-    return z if status == 0 else None
+    return z if status in (0, 1) else None
 
 
 def solve_gram_lasso(G: np.ndarray, b: np.ndarray, beta: float, *, z0: np.ndarray | None = None,
