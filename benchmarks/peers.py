@@ -1,6 +1,6 @@
 """lassobook against other Lasso solvers on the same dense ReLU dictionary (issue #16).
 
-    python benchmarks/peers.py --quick          # N = 100, 200; about a minute
+    python benchmarks/peers.py --quick          # N = 100, 200, 20 s cap: a few minutes
     python benchmarks/peers.py                  # N = 100, 200, 400, ... until each stops
     python benchmarks/peers.py --sizes 50,100 --solvers sklearn,clarabel --out /tmp/p.json
 
@@ -546,7 +546,9 @@ def main(argv=None):
     ap.add_argument("--beta0", type=float, default=0.01, help="β = β₀·N (default 0.01)")
     ap.add_argument("--solvers", default=",".join(SOLVERS),
                     help=f"comma-separated subset of {','.join(SOLVERS)}")
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "peers.json"))
+    ap.add_argument("--out", default=None,
+                    help="JSON to write (default benchmarks/results/peers.json; "
+                         "--quick: peers_quick.json, so a smoke run never overwrites it)")
     ap.add_argument("--figure", default=None,
                     help="figure path (default: the --out path with .png; 'none' to skip)")
     args = ap.parse_args(argv)
@@ -565,6 +567,8 @@ def main(argv=None):
     else:
         sizes = [100 * 2**i for i in range(20) if 100 * 2**i <= args.max_n]
 
+    results = ROOT / "benchmarks" / "results"
+    args.out = args.out or str(results / ("peers_quick.json" if args.quick else "peers.json"))
     versions = available()
     import lassobook as lb
     versions["lassobook"] = lb.__version__
