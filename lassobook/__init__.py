@@ -29,7 +29,8 @@ _EXPORTS = {
     "solve_lasso": "solvers.lasso", "fit_dense": "solvers.lasso",
     "fit_structured": "solvers.working_set", "tv_denoise": "solvers.tv",
     "fit": "fitting", "fit_lasso": "fitting", "ProblemTooLarge": "fitting",
-    "train_adam": "training", "AdamRuns": "training",
+    "train_adam": "training", "AdamRuns": "training", "Budget": "training",
+    "sweep": "sweeps",
     "ConvexNet1D": "estimator",
 }
 

@@ -15,7 +15,8 @@ and nothing else string-compares activation names:
   σ(t) = left·t for t < 0 and right·t for t ≥ 0;
 * ``levels``: the (off, on) values of a step activation;
 * ``orientations``: the signs of the inner weight a two-layer dictionary needs —
-  (+1, −1) in general, (+1,) for an even activation (|−t| = |t|);
+  (+1, −1) for ReLU and leaky ReLU, (+1,) for an even activation (|−t| = |t|) and
+  for a step;
 * ``needs_rho``: the activation has a parameter ρ (leaky ReLU's negative slope).
 """
 
@@ -89,8 +90,14 @@ class Activation:
 
     @property
     def orientations(self) -> tuple[int, ...]:
-        """Inner-weight signs a two-layer dictionary needs: (+1,) when σ is even."""
-        return (1,) if self.even else (1, -1)
+        """Inner-weight signs a two-layer dictionary needs.
+
+        (+1, −1) for ReLU and leaky ReLU; (+1,) when σ is even (|−t| = |t|) and
+        for a step, whose flipped unit σ(−(x − a)) is, on the data, a constant
+        minus a multiple of an unflipped one (the free output bias absorbs the
+        constant).
+        """
+        return (1,) if self.even or not self.homogeneous else (1, -1)
 
     @property
     def degree(self) -> int:

@@ -77,6 +77,7 @@ class FamilyRow:
     make: Callable = _no_arguments
     widths: bool = False             # accepts ``widths``
     hint: str = ""                   # added to an architecture error
+    words: str = ""                  # how :meth:`describe` says activations and depths, if not generated
 
     def family_class(self) -> type:
         module, name = self.target.split(":")
@@ -98,8 +99,8 @@ class FamilyRow:
         return ", ".join(map(str, self.depths))
 
     def describe(self) -> str:
-        return (f"{'/'.join(self.activations)} at depth {self.depth_text()} "
-                f"({', '.join(self.architectures)})")
+        words = self.words or f"{'/'.join(self.activations)} at depth {self.depth_text()}"
+        return f"{words} ({', '.join(self.architectures)})"
 
 
 #: The supported families, one row per module of :mod:`lassobook.families`.
@@ -116,8 +117,9 @@ FAMILIES = (
               "symmetrized_relu:SymmetrizedReLU",
               "concatenated ReLU feeding a ReLU (our definition): mirrored kinks"),
     FamilyRow("chains", ("leaky_relu", "abs", "mixed"), (3, 4), ("parallel",), "chains:NarrowChain",
-              "narrow chains (abs at depth 4 only; depth 3 is the row above), the vertex dictionary",
-              _chain),
+              "narrow chains of homogeneous layers: the vertex dictionary", _chain,
+              words="leaky_relu at depth 3, 4; abs at depth 4; mixed relu/leaky_relu/abs layers "
+                    "at depth 3, 4"),
     FamilyRow("sign", STEPS, (3, None), ("rectangular", "tree"), "sign:DeepSign",
               "deep sign and threshold networks of any width: switching patterns", _sign, widths=True),
 )
@@ -159,7 +161,9 @@ def _row(activation, depth) -> FamilyRow:
     for row in rows:
         if row.takes_depth(depth):
             return row
-    depths = " or ".join(r.depth_text() for r in rows)
+    finite = sorted({d for r in rows if r.depths[-1] is not None for d in r.depths})
+    open_ended = [f"{r.depths[0]}+" for r in rows if r.depths[-1] is None]
+    depths = ", ".join([str(d) for d in finite] + open_ended)
     raise ValueError(f"{name} networks of depth {depth} are not supported ({name} networks have depth "
                      f"{depths}); supported: {supported_text()}")
 

@@ -63,13 +63,9 @@ class TwoLayer(Family):
 
     @property
     def orientations(self) -> tuple[int, ...]:
-        """Orientations in the paper's dictionary (the paper's two-layer dictionaries).
-
-        The activation's own (:attr:`Activation.orientations`: ``(1, −1)``, or ``(1,)`` when σ
-        is even) for homogeneous σ; ``(1,)`` for a step, whose flipped unit
-        ``σ(−(x − a))`` is, on the data, a constant minus a multiple of an unflipped one.
-        """
-        return self.record.orientations if self.homogeneous else (1,)
+        """Orientations in the paper's dictionary: the activation's own
+        (:attr:`lassobook.core.activations.Activation.orientations`)."""
+        return self.record.orientations
 
     @property
     def homogeneous(self) -> bool:
