@@ -207,7 +207,7 @@ def test_bad_arguments_are_named():
         lb.get_family("symmetrized_relu", 3, "tree")
     with pytest.raises(ValueError, match=r"unknown activation 'tanh'.*symmetrized_relu"):
         lb.get_family("tanh")
-    with pytest.raises(ValueError, match=r"supported: .*symmetrized_relu \(depth 3"):
+    with pytest.raises(ValueError, match=r"supported: .*symmetrized_relu at depth 3"):
         lb.get_family("relu", 7)
 
 
