@@ -170,13 +170,14 @@ def as_dataset(x, y=None, sample_weight=None) -> Dataset:
         xa, ya, wa = xa[keep], ya[keep], wa[keep]
     order = np.argsort(xa, kind="stable")
     xs = xa[order]
+    repeats = int(np.count_nonzero(xs[1:] == xs[:-1]))    # sorted: a repeat equals its left neighbour
     offset = 0.0
-    if xs.size and (np.diff(xs) == 0).any():
+    if repeats:
         xa, ya, wa, offset = _merge_repeats(xs, ya[order], None if wa is None else wa[order])
         order = np.arange(xa.size)
-    if np.unique(xa).size < 2:
+    if xs.size - repeats < 2:
         raise ValueError(f"at least 2 distinct training points (with positive weight) are needed, "
-                         f"got {np.unique(xa).size}")
+                         f"got {xs.size - repeats}")
     if wa is not None and np.all(wa == 1.0):
         wa = None
     for arr in (xa, ya, order) + (() if wa is None else (wa,)):
