@@ -170,7 +170,7 @@ def activation_depth_table(rows, table_data, datasets, beta: float):
         raw = len(fam.raw_dictionary(table_data)[1])
         dic = build_dictionary(table_data, fam)
         classes = [c for c in KINK_CLASSES if c in set(kink_census(dic))]
-        result = check_dictionary(fam, datasets, beta)
+        result = _attack(fam, datasets, beta)
         deepest[name, depth] = classes[-1]
         out.append({"activations": name, "depth": depth, "dictionary": source,
                     "kinks inside the data": ", ".join(classes),
@@ -178,6 +178,24 @@ def activation_depth_table(rows, table_data, datasets, beta: float):
                     "certified": "yes" if result["certified"] else "NO",
                     "worst ratio": result["worst_ratio"]})
     return pd.DataFrame(out).set_index(["activations", "depth"]), deepest
+
+
+def _attack(family, datasets, beta: float) -> dict:
+    """:func:`check_dictionary` (the sampled certificate, and the continuous search of a
+    chain); for the symmetrized ReLU, its own continuous search and angle sweep as well."""
+    from lassobook.families.symmetrized_relu import SymmetrizedReLU
+
+    result = check_dictionary(family, datasets, beta)
+    if isinstance(family, SymmetrizedReLU):
+        from lassobook.paper.symmetrized_relu import attack
+        from lassobook.solvers.lasso import fit_dense
+
+        ratios = [attack(fit_dense(d, family=family, beta=beta), n_random=5000, sweeps=2)
+                  for d in datasets]
+        worst = max([result["worst_ratio"]] + [max(r["angle sweep ratio"], r["search ratio"])
+                                               for r in ratios])
+        result.update(worst_ratio=worst, certified=bool(result["certified"] and worst <= 1 + 1e-5))
+    return result
 
 
 def activation_depth_rows():
@@ -194,6 +212,7 @@ def activation_depth_rows():
             ("relu", 3, DeepNarrowReLU(3), "paper"),
             ("leaky_relu", 3, get_family("leaky_relu", 3), "vertices"),
             ("abs", 3, ThreeLayerAbs(), "paper"),
+            ("symmetrized_relu", 3, get_family("symmetrized_relu"), "vertices"),
             chain(("relu", "abs")), chain(("abs", "relu")),
             ("relu", 4, DeepNarrowReLU(4), "paper"),
             ("leaky_relu", 4, get_family("leaky_relu", 4), "vertices"),
@@ -207,7 +226,7 @@ def check_mirror_order(rows, deepest) -> str:
     from lassobook.families.abs3 import ThreeLayerAbs
 
     for name, depth, fam, source in rows:
-        if source == "vertices" or isinstance(fam, ThreeLayerAbs):
+        if isinstance(fam, NarrowChain) or isinstance(fam, ThreeLayerAbs):
             acts = fam.activations if isinstance(fam, NarrowChain) else ("abs", "abs")
             assert deepest[name, depth] == DEEPEST_KINK[mirror_order(acts)], name
     return "the deepest kinks are where the layers after the first fold predict them"
