@@ -26,7 +26,7 @@ ALLOWED = {
     "core": {"core"},
     "solvers": {"core", "solvers"},
     "families": {"core", "solvers", "families", "analysis.kinks"},
-    "analysis": {"core", "solvers", "families", "analysis", "training", "plotting"},
+    "analysis": {"core", "solvers", "families", "analysis", "training", "plotting", "sweeps"},
 }
 
 

@@ -114,26 +114,37 @@ def continuous_search(fit, *, grid_points: int = 1_000_000, n_starts: int = 40, 
             "worst": {"t": [float(v) for v in best[0]], "s": [float(v) for v in best[1]]}}
 
 
+def _check_one(family, data, beta: float, tol: float, resolution: int, search: bool) -> tuple:
+    """One dataset of :func:`check_dictionary`: (worst ratio, network gap)."""
+    from lassobook.solvers.lasso import fit_dense
+
+    fit = fit_dense(data, family=family, beta=beta)
+    worst = fit.certificate(tol=tol, resolution=resolution).ratio
+    if search and isinstance(family, NarrowChain):
+        worst = max(worst, continuous_search(fit)["ratio"])
+    return worst, abs(fit.network_objective() - fit.objective) / max(fit.objective, 1e-300)
+
+
 def check_dictionary(family, datasets, beta: float, *, tol: float = 1e-5, resolution: int = 2000,
-                     search: bool = True) -> dict:
+                     search: bool = True, n_jobs: int = 1, backend=None) -> dict:
     """Fit ``family``'s Lasso on each dataset and try to refute it.
 
     Runs :func:`lassobook.core.certificate.certify` (the sampled continuous family) and,
-    for a :class:`NarrowChain` with ``search``, :func:`continuous_search` too.
+    for a :class:`NarrowChain` with ``search``, :func:`continuous_search` too; one
+    task per dataset through :func:`lassobook.sweeps.sweep` (``n_jobs`` workers or a
+    Dask ``backend``, the same numbers either way).
 
     Returns ``{"n_datasets", "worst_ratio", "certified", "gap"}``: the largest
     ``max |λᵀg| / β`` found over all datasets and both searches, whether it stays
     within ``1 + tol``, and the largest relative gap between the Lasso optimum and
     the rebuilt network's objective.
     """
-    from lassobook.solvers.lasso import fit_dense
+    from lassobook.sweeps import sweep
 
-    worst, gap, n = 0.0, 0.0, 0
-    for data in datasets:
-        fit = fit_dense(data, family=family, beta=beta)
-        worst = max(worst, fit.certificate(tol=tol, resolution=resolution).ratio)
-        if search and isinstance(family, NarrowChain):
-            worst = max(worst, continuous_search(fit)["ratio"])
-        gap = max(gap, abs(fit.network_objective() - fit.objective) / max(fit.objective, 1e-300))
-        n += 1
-    return {"n_datasets": n, "worst_ratio": worst, "certified": bool(worst <= 1 + tol), "gap": gap}
+    tasks = [dict(family=family, data=data, beta=beta, tol=tol, resolution=resolution, search=search)
+             for data in datasets]
+    results = sweep(_check_one, tasks, n_jobs=n_jobs, backend=backend)
+    worst = max((r[0] for r in results), default=0.0)
+    gap = max((r[1] for r in results), default=0.0)
+    return {"n_datasets": len(results), "worst_ratio": worst, "certified": bool(worst <= 1 + tol),
+            "gap": gap}

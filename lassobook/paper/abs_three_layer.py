@@ -150,32 +150,37 @@ def units_table(fit):
                           "kinks": _kinks_text(n["kinks"])} for n in fit.neurons()])
 
 
+def _completeness_row(seed: int, n_points: int, noise: float, beta: float, features) -> dict:
+    """One seed of :func:`completeness_study` (a module-level task, so workers can run it)."""
+    from lassobook.core.data import random_dataset
+    from lassobook.solvers.lasso import fit_dense
+
+    data = random_dataset(n_points, seed, noise=noise)
+    full = fit_dense(data, family=ThreeLayerAbs(), beta=beta)
+    part = fit_dense(data, family=ThreeLayerAbs(features=tuple(features)), beta=beta)
+    c_full, c_part = full.certificate(), part.certificate()
+    return {"seed": seed, "full optimum": full.objective, "restricted optimum": part.objective,
+            "excess": (part.objective - full.objective) / full.objective,
+            "ratio full": c_full.ratio, "ratio restricted": c_part.ratio,
+            "certified full": c_full.certified, "certified restricted": c_part.certified}
+
+
 def completeness_study(n_datasets: int, n_points: int, *, noise: float, beta: float,
-                       features=("two_layer", "reflection")):
+                       features=("two_layer", "reflection"), n_jobs: int = 1, backend=None):
     """Fit the full and a restricted dictionary on seeded random datasets and certify both.
 
+    One task per seed through :func:`lassobook.sweeps.sweep` (``n_jobs`` local
+    workers, or ``backend="dask"`` on a cluster; the same numbers either way).
     Returns a DataFrame with one row per seed: both optima, the restricted
     optimum's relative excess, both certificate ratios and verdicts.
     """
     import pandas as pd
 
-    from lassobook.core.data import random_dataset
-    from lassobook.solvers.lasso import fit_dense
+    from lassobook.sweeps import sweep
 
-    full_family, restricted = ThreeLayerAbs(), ThreeLayerAbs(features=tuple(features))
-    rows = []
-    for seed in range(n_datasets):
-        data = random_dataset(n_points, seed, noise=noise)
-        full = fit_dense(data, family=full_family, beta=beta)
-        part = fit_dense(data, family=restricted, beta=beta)
-        c_full, c_part = full.certificate(), part.certificate()
-        rows.append({"seed": seed, "full optimum": full.objective,
-                     "restricted optimum": part.objective,
-                     "excess": (part.objective - full.objective) / full.objective,
-                     "ratio full": c_full.ratio, "ratio restricted": c_part.ratio,
-                     "certified full": c_full.certified,
-                     "certified restricted": c_part.certified})
-    return pd.DataFrame(rows).set_index("seed")
+    tasks = [dict(seed=seed, n_points=n_points, noise=noise, beta=beta, features=tuple(features))
+             for seed in range(n_datasets)]
+    return pd.DataFrame(sweep(_completeness_row, tasks, n_jobs=n_jobs, backend=backend)).set_index("seed")
 
 
 def completeness_summary(study):
