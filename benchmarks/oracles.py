@@ -8,7 +8,9 @@ Each case writes ``y = sin x + 0.1·noise`` at ``N`` points, ``x`` uniform on
 ``lassobook fit DATA --activation A --depth 3 --beta β₀·N`` (default solver, so the
 structured one with its oracle) as its own process under ``/usr/bin/time -v``:
 ``seconds`` is the process's wall time (imports, numba's cached code, the solve,
-the certificate, the figure), ``peak_rss_mb`` its maximum resident set.  Also
+the certificate, the figure), ``cpu_seconds`` its user + system CPU time (what
+the wall time would be on an idle machine, up to the BLAS threads),
+``peak_rss_mb`` its maximum resident set.  Also
 recorded per case: objective, units, certified, and the machine's 1-minute load
 average before and after (the machine is shared; a load above its core count
 slows every case down).
@@ -68,8 +70,10 @@ def run_case(family: str, n: int, beta0: float, workdir: Path, timeout: float) -
         return dict(family=family, n=n, beta0=beta0, status="timeout", seconds=timeout, load_before=load0)
     seconds = time.perf_counter() - t0
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    cpu = [re.search(rf"{k} time \(seconds\): ([\d.]+)", proc.stderr) for k in ("User", "System")]
     record = dict(family=family, n=n, beta0=beta0, beta=beta0 * n, seconds=round(seconds, 2),
                   peak_rss_mb=round(int(rss.group(1)) / 1024, 1) if rss else None,
+                  cpu_seconds=round(sum(float(m.group(1)) for m in cpu), 2) if all(cpu) else None,
                   status="ok" if proc.returncode == 0 else f"exit {proc.returncode}",
                   load_before=round(load0, 2), load_after=round(os.getloadavg()[0], 2))
     if proc.returncode == 0:

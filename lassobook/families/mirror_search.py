@@ -56,7 +56,7 @@ import numpy as np
 from lassobook.solvers.tv import _njit_cached
 
 #: Side of a leaf rectangle of :func:`three_point_search` (pairs evaluated one by one).
-LEAF = 24
+LEAF = 16
 
 
 class TopK:
