@@ -1,8 +1,27 @@
-"""Scaling of certified global training: structured solver vs dense cvxpy vs Adam.
+"""Scaling of certified global training: the ``lassobook fit`` command at N = 10⁶, and the
+structured solver vs dense cvxpy vs Adam.
 
-    python benchmarks/scaling.py --quick      # a few minutes
-    python benchmarks/scaling.py              # full: the targets of issue #6
+    python benchmarks/scaling.py                          # the targets of issue #16 (~10 min)
+    python benchmarks/scaling.py --families relu2,deep3 --beta0s 0.01 --n 100000   # a subset
+    python benchmarks/scaling.py --quick                  # issue #6: structured vs dense vs Adam
+    python benchmarks/scaling.py --methods compare,structured,dense,adam   # issue #6, full
     python benchmarks/scaling.py --methods compare --families deep4 --out benchmarks/results/scaling_compare.json
+
+``cli`` cases (the default; issue #16) each run one whole ``lassobook fit`` process —
+Python start, imports, reading the CSV, the certified fit, ``fit.json`` and ``fit.png`` —
+on a CSV file written beforehand (``y = sin x + 0.3·noise``, ``x`` uniform on [0, 10],
+seed 0, ``β = β₀·N``), with the default solver and the machine's cores.  ``time`` is its
+wall time, ``cpu_s`` its own user + system CPU seconds, ``rss_mb`` its peak resident
+memory (``ru_maxrss`` of that child alone, from ``os.wait4``); ``pass_s`` is the time of one pass over the data measured in this process
+just before (``np.sort`` plus ``np.cumsum`` of N random numbers, best of 3), and
+``passes = time / pass_s`` the run in units of that pass, which is what to compare
+across machines and loads.  ``iterations`` and ``working_set`` come from the run's
+``fit.json`` (``solver``), as do ``certified`` and ``objective``.  Targets (issue #16,
+at β₀ = 0.01; 3x the time at β₀ = 0.001): depth-2 ReLU, leaky ReLU and absolute
+value at N = 10⁶ in under 10 s and 1 GB, ReLU chains of depth 3 and 4 in under 60 s
+and 2 GB (``TARGETS``).  Results: ``benchmarks/results/scaling_cli.json``.
+
+The other methods (issue #6):
 
 Each case runs in its own subprocess (one thread, address space limited to
 ``--mem-limit`` GB, so a dense case that needs more fails with a MemoryError
@@ -52,6 +71,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 FAMILIES = {
     "relu2": dict(activation="relu", depth=2),
+    "leaky2": dict(activation="leaky_relu", depth=2),
+    "abs2": dict(activation="abs", depth=2),
     "deep3": dict(activation="relu", depth=3),
     "deep4": dict(activation="relu", depth=4),
     "abs3": dict(activation="abs", depth=3),
@@ -71,7 +92,13 @@ ADAM_N = {"relu2": [100, 1000], "deep3": [100], "deep4": [16, 100], "abs3": [30,
 #: structured against dense in one process (issue #6: "N = 16, L = 4 ... at least 100x faster")
 COMPARE_QUICK = {"deep4": [16], "deep3": [16], "relu2": [100], "abs3": [30]}
 COMPARE_FULL = {"deep4": [8, 16], "deep3": [16, 30], "relu2": [100], "abs3": [30], "sign2": [1000]}
-METHODS = ("compare", "structured", "dense", "adam")
+METHODS = ("cli", "compare", "structured", "dense", "adam")
+#: issue #16: (seconds, GB) per family for one ``lassobook fit`` process at N = 10⁶, β = 0.01·N
+#: (at β = 0.001·N the time limit is 3x)
+TARGETS = {"relu2": (10.0, 1.0), "leaky2": (10.0, 1.0), "abs2": (10.0, 1.0),
+           "deep3": (60.0, 2.0), "deep4": (60.0, 2.0)}
+CLI_N = 1_000_000
+CLI_BETA0 = (0.01, 0.001)
 
 
 def dense_entries(family: str, n: int) -> int:
@@ -220,6 +247,106 @@ def spawn(case: dict, timeout: float, mem_limit_gb: float) -> dict:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]), status="ok")
 
 
+def write_csv(path: Path, n: int, seed: int = 0) -> None:
+    """The issue-16 data: ``x`` uniform on [0, 10], ``y = sin x + 0.3·N(0, 1)``, full precision."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.0, 10.0, n)
+    y = np.sin(x) + 0.3 * rng.standard_normal(n)
+    with open(path, "w") as fh:
+        fh.write("x,y\n")
+        np.savetxt(fh, np.column_stack([x, y]), delimiter=",", fmt="%.17g")
+
+
+def one_pass(n: int, repeats: int = 3) -> float:
+    """Seconds of one pass over N numbers: ``np.sort`` plus ``np.cumsum`` (best of ``repeats``)."""
+    import numpy as np
+
+    data = np.random.default_rng(1).standard_normal(n)
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        np.cumsum(np.sort(data))
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def run_cli(case: dict, csv: Path, folder: Path, timeout: float) -> dict:
+    """One whole ``lassobook fit`` process: wall time, its own peak RSS (``os.wait4``), fit.json."""
+    import signal
+    import threading
+
+    fam = FAMILIES[case["family"]]
+    out = folder / f"{case['family']}-{case['n']}-{case['beta0']:g}"
+    script = Path(sys.executable).with_name("lassobook")      # the installed command
+    cmd = ([str(script)] if script.is_file() else [sys.executable, "-m", "lassobook.cli"]) + [
+           "fit", str(csv), "--x", "x", "--y", "y",
+           "--activation", fam["activation"], "--depth", str(fam["depth"]),
+           "--beta", repr(case["beta0"] * case["n"]), "--out", str(out), "--quiet"]
+    row = dict(case, beta=case["beta0"] * case["n"], pass_s=one_pass(case["n"]))
+    with open(folder / "stderr.txt", "w+") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        timer = threading.Timer(timeout, lambda: os.kill(proc.pid, signal.SIGKILL))
+        timer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+        timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        message = err.read().strip().splitlines()
+    row.update(time=elapsed, rss_mb=usage.ru_maxrss / 1024, cpu_s=usage.ru_utime + usage.ru_stime,
+               passes=elapsed / row["pass_s"])
+    if proc.returncode != 0:
+        why = f"timeout > {timeout:g} s" if elapsed >= timeout else (message[-1] if message else "")
+        return dict(row, status=f"error (exit {proc.returncode}): {why}"[:300])
+    record = json.loads((out / "fit.json").read_text())
+    solver = record.get("solver", {})
+    seconds, gb = TARGETS.get(case["family"], (float("nan"), float("nan")))
+    if case["beta0"] < 0.01:          # issue #16: 3x the time at β = 0.001·N (no memory target)
+        seconds, gb = 3 * seconds, None
+    return dict(row, status="ok", certified=record["certified"], objective=record["objective"],
+                units=len(record["neurons"]), iterations=solver.get("iterations"),
+                working_set=solver.get("working_set"), fit_s=solver.get("seconds"),
+                target_s=seconds, target_gb=gb,
+                meets=bool(elapsed < seconds and (gb is None or row["rss_mb"] < gb * 1000)
+                           and record["certified"]))
+
+
+def run_cli_cases(args, families: list[str]) -> None:
+    """The issue-16 table: each case one ``lassobook fit`` process on a CSV written beforehand."""
+    import tempfile
+
+    beta0s = [float(b) for b in args.beta0s.split(",") if b]
+    cases = [dict(method="cli", family=f, n=args.n, beta0=b) for b in beta0s for f in families
+             if f in TARGETS]
+    meta = dict(method="cli", n=args.n, beta0s=beta0s, families=families, timeout=args.timeout or 600.0,
+                data="x ~ U(0, 10), y = sin x + 0.3 N(0, 1), seed 0", python=platform.python_version(),
+                machine=platform.machine(), cpus=os.cpu_count(), date=time.strftime("%Y-%m-%d %H:%M:%S"))
+    out = Path(args.out_cli)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows = []
+    print(f"{'family':<7} {'N':>8} {'beta':>8} {'time s':>8} {'cpu s':>6} {'target':>7} {'RSS MB':>7} "
+          f"{'passes':>7} {'iter':>5} {'W':>5} {'units':>5} status")
+    with tempfile.TemporaryDirectory(prefix="lassobook-scaling-") as tmp:
+        csv = Path(tmp) / "data.csv"
+        write_csv(csv, args.n)
+        for case in cases:
+            row = run_cli(case, csv, Path(tmp), meta["timeout"])
+            rows.append(row)
+            ok = row["status"] if row["status"] != "ok" else (
+                ("certified" if row["certified"] else "NOT certified")
+                + ("" if row["meets"] else " (misses the target)"))
+            print(f"{row['family']:<7} {row['n']:>8} {row['beta']:>8.4g} {row['time']:>8.2f} {row['cpu_s']:>6.2f} "
+                  f"{row.get('target_s', float('nan')):>7.0f} {row['rss_mb']:>7.0f} "
+                  f"{row['passes']:>7.0f} {row.get('iterations') or 0:>5} {row.get('working_set') or 0:>5} "
+                  f"{row.get('units', 0):>5} {ok}", flush=True)
+            out.write_text(json.dumps(dict(meta=dict(meta, complete=False), rows=rows), indent=1))
+    out.write_text(json.dumps(dict(meta=dict(meta, complete=True), rows=rows), indent=1))
+    print(f"wrote {out}")
+
+
 def _print_row(row: dict) -> None:
     head = f"{row['method']:<10} {row['family']:<7} {row['n']:>7} {row['beta']:>9.4g}"
     if row["status"] != "ok":
@@ -253,21 +380,34 @@ def main(argv=None):
                     help="skip a dense case whose raw dictionary has more matrix entries (default 2e8 = 1.6 GB)")
     ap.add_argument("--mem-limit", type=float, default=8.0,
                     help="address-space limit of each case's process, GB (default 8; 0: none)")
-    ap.add_argument("--methods", default=",".join(METHODS),
-                    help=f"comma-separated subset of {','.join(METHODS)} (default: all)")
-    ap.add_argument("--families", default=",".join(FAMILIES),
-                    help=f"comma-separated subset of {','.join(FAMILIES)} (default: all)")
+    ap.add_argument("--methods", default=None,
+                    help=f"comma-separated subset of {','.join(METHODS)} (default: cli, the issue-16 "
+                         f"targets; with --quick: issue #6's compare,structured,dense,adam)")
+    ap.add_argument("--n", type=int, default=CLI_N, help=f"cli: training points (default {CLI_N})")
+    ap.add_argument("--beta0s", default=",".join(map(str, CLI_BETA0)),
+                    help="cli: comma-separated beta0 values, beta = beta0 * N (default 0.01,0.001)")
+    ap.add_argument("--out-cli", default=str(ROOT / "benchmarks" / "results" / "scaling_cli.json"),
+                    help="cli: results file (default benchmarks/results/scaling_cli.json)")
+    ap.add_argument("--families", default=None,
+                    help=f"comma-separated subset of {','.join(FAMILIES)} (default: all; cli: "
+                         f"{','.join(TARGETS)})")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "scaling.json"))
     ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.case:
         print(json.dumps(run_case(json.loads(args.case))))
         return
-    methods = [m for m in args.methods.split(",") if m]
-    families = [f for f in args.families.split(",") if f]
+    methods = [m for m in (args.methods or ("compare,structured,dense,adam" if args.quick else "cli")).split(",")
+               if m]
+    families = [f for f in (args.families or ",".join(FAMILIES)).split(",") if f]
     bad = [m for m in methods if m not in METHODS] + [f for f in families if f not in FAMILIES]
     if bad:
         ap.error(f"unknown method or family: {', '.join(bad)}")
+    if "cli" in methods:
+        run_cli_cases(args, [f for f in (args.families or ",".join(TARGETS)).split(",") if f])
+        methods.remove("cli")
+        if not methods:
+            return
     quick = args.quick
     timeout = args.timeout or (60.0 if quick else 300.0)
     cap = args.adam_cap or (10.0 if quick else 60.0)
