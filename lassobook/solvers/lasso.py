@@ -20,7 +20,6 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-import cvxpy as cp
 import numpy as np
 
 from lassobook.core.data import Dataset, as_dataset
@@ -122,7 +121,9 @@ def _check_problem(A, y):
     return A, y
 
 
-def _solve(problem: cp.Problem, what: str, *, accept_inaccurate: bool = False) -> None:
+def _solve(problem, what: str, *, accept_inaccurate: bool = False) -> None:
+    import cvxpy as cp  # here, not at import: the structured path never needs it
+
     try:
         with warnings.catch_warnings():  # an inaccurate solve is reported below, as an error
             warnings.simplefilter("ignore", UserWarning)
@@ -149,6 +150,8 @@ def _min_norm_point(Ac: np.ndarray, yc: np.ndarray, z_opt: np.ndarray, beta: flo
     objective is within the solver's accuracy of the optimum (1e-8 relative, with a
     floor of 1e-13·½‖y_c‖² for tiny β), else the tolerance is tightened.
     """
+    import cvxpy as cp  # here, not at import: the structured path never needs it
+
     lam = yc - Ac @ z_opt
     corr = Ac.T @ lam
     support = np.abs(z_opt) > 1e-8 * max(1.0, np.abs(z_opt).max(initial=0.0))
@@ -213,6 +216,8 @@ def solve_lasso(A, y, beta: float, *, min_norm: bool = False, weights=None) -> L
     SolverError
         The solver did not report an optimal solution (status named).
     """
+    import cvxpy as cp  # here, not at import: the structured path never needs it
+
     A, y = _check_problem(A, y)
     beta = check_beta(beta)
     w = np.ones(y.size) if weights is None else np.asarray(weights, dtype=np.float64)
