@@ -389,3 +389,18 @@ def test_history_objectives_are_in_the_callers_units():
     fit = fit_structured(x, 1000 * np.sin(x), family=lb.get_family("relu"), beta=50.0)
     assert fit.history[-1]["objective"] == pytest.approx(fit.objective, rel=1e-9)
     assert all(h["objective"] >= fit.objective * (1 - 1e-9) for h in fit.history)
+
+
+@pytest.mark.parametrize("activation, depth", [("relu", 2), ("abs", 2), ("relu", 4)])
+def test_chunked_network_objective_is_the_networks_own(activation, depth, monkeypatch):
+    """StructuredFit.network_objective sums the rebuilt network's squared errors over chunks,
+    without autograd: the same number as the whole-batch LassoFit.network_objective (to rounding)."""
+    from lassobook.solvers.lasso import LassoFit
+    from lassobook.solvers.working_set import StructuredFit
+
+    data = lb.random_dataset(3000, 5)
+    fit = fit_structured(data, family=lb.get_family(activation, depth), beta=3.0)
+    monkeypatch.setattr(StructuredFit, "_chunk_entries", 7 * fit.network().width)   # chunks of 7 points
+    chunked, whole = fit.network_objective(), LassoFit.network_objective(fit)
+    assert chunked == pytest.approx(whole, rel=1e-12)
+    assert fit.iterations == len(fit.history) and fit.working_set_size >= fit.dictionary.size

@@ -149,6 +149,7 @@ class StructuredFit(LassoFit):
     history: list = field(default_factory=list, repr=False)
     tol: float = 1e-6
     working_set_size: int = 0
+    _chunk_entries = 1 << 22          # units × points per chunk of network_objective (not a field)
 
     @property
     def iterations(self) -> int:
@@ -162,7 +163,7 @@ class StructuredFit(LassoFit):
         import torch
 
         net, data = self.network(), self.data
-        chunk = max(1, (1 << 22) // max(1, net.width))
+        chunk = max(1, self._chunk_entries // max(1, net.width))
         with torch.no_grad():
             sq = sum(float(net.objective(data.x[i:i + chunk], data.y[i:i + chunk], 0.0,
                                          weights=data.w[i:i + chunk])[0])
