@@ -7,16 +7,42 @@ import cvxpy as cp
 import numpy as np
 import pytest
 import torch
+from conftest import datasets, without_support
 from hypothesis import given
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook.solvers.closed_forms import clip_levels, linf_network_fit, project_l1_ball, prox_linf, tv_network_fit
-from lassobook.families.sign import DeepSign, exact_certificate
-from lassobook.families.sign_network import DeepSignNet, unit_weights
-from lassobook.families.sign_patterns import count_switches, dictionary_size, enumerate_unit_patterns, max_switching_correlation, max_switches, sample_unit_patterns, switching_gaps, switching_patterns, threshold_functions
-
-from conftest import datasets, without_support
+from lassobook.core.dictionary import evaluate_shapes
+from lassobook.families.sign import DeepSign, exact_certificate, multiscale_turns
+from lassobook.families.sign_network import (
+    DeepSignNet,
+    sample_unit_patterns,
+    unit_weights,
+)
+from lassobook.families.sign_patterns import (
+    backward_table,
+    count_switches,
+    dictionary_size,
+    enumerate_unit_patterns,
+    forward_table,
+    max_switches,
+    max_switching_correlation,
+    max_switching_value,
+    patterns_from_gaps,
+    switch_profile,
+    switching_gaps,
+    switching_patterns,
+    threshold_functions,
+    trace_through,
+)
+from lassobook.solvers.closed_forms import (
+    clip_levels,
+    linf_network_fit,
+    project_l1_ball,
+    prox_linf,
+    tv_network_fit,
+)
+from lassobook.solvers.working_set import fit_structured
 
 torch.set_num_threads(1)
 
@@ -286,7 +312,11 @@ def test_other_bad_arguments():
 
 # ---------------------------------------------------------------------------- book helpers
 def test_book_helpers_enumeration_and_size_tables():
-    from lassobook.paper.sign_networks import check_enumeration_facts, enumeration_table, size_table
+    from lassobook.paper.sign_networks import (
+        check_enumeration_facts,
+        enumeration_table,
+        size_table,
+    )
 
     cases = [("rectangular", (2,)), ("rectangular", (3,)), ("rectangular", (3, 2)),
              ("rectangular", (2, 2, 2)), ("tree", (2, 2)), ("tree", (3, 3))]
@@ -298,7 +328,13 @@ def test_book_helpers_enumeration_and_size_tables():
 
 
 def test_book_helpers_depth_fits_and_K():
-    from lassobook.paper.sign_networks import DEPTH_ORDER, depth_families, depth_fits, linf_threshold_K, optimum_by_K
+    from lassobook.paper.sign_networks import (
+        DEPTH_ORDER,
+        depth_families,
+        depth_fits,
+        linf_threshold_K,
+        optimum_by_K,
+    )
 
     data = lb.random_dataset(7, 2, noise=2.0)
     df, fits, sampled, exact = depth_fits(depth_families(), data, 0.5, n_random_units=2000)
@@ -306,3 +342,93 @@ def test_book_helpers_depth_fits_and_K():
     by_K = optimum_by_K(df, data, 0.5)
     K_star = linf_threshold_K(by_K, data, 0.5)
     assert 1 <= K_star <= data.n - 1
+
+
+# ---------------------------------------------------------------------------- the structured oracle
+ORACLE_ARCHS = [("rectangular", (2,)), ("rectangular", (2, 2)), ("tree", (2,)), ("tree", (2, 2)),
+                ("rectangular", (3, 1)), ("tree", (1, 3))]
+
+
+@given(n=st.integers(2, 11), seed=st.integers(0, 10**6), act=st.sampled_from(["sign", "threshold"]),
+       aw=st.sampled_from(ORACLE_ARCHS), k=st.integers(1, 30))
+def test_oracle_maximum_is_the_dense_dictionary_maximum(n, seed, act, aw, k):
+    """search/maximum == max |Aᵀλ| over the dense dictionary (λ ⟂ 1, as every Lasso dual is);
+    the candidates are distinct columns whose correlations are those of the dense columns."""
+    arch, widths = aw
+    rng = np.random.default_rng(seed)
+    fam = lb.get_family(act, depth=len(widths) + 2, architecture=arch, widths=widths)
+    data = lb.as_dataset(np.sort(rng.normal(size=n)), rng.normal(size=n))
+    D = lb.build_dictionary(data, fam)
+    lam = rng.normal(size=n)
+    lam -= lam.mean()
+    dense = float(np.abs(lam @ D.matrix).max())
+    oracle = fam.oracle(data)
+    sums = oracle.sums(lam[data.order])
+    value, keys, corr = oracle.search(sums, k)
+    assert abs(value - dense) <= 1e-9 * max(1.0, dense)
+    assert abs(oracle.maximum(sums) - dense) <= 1e-9 * max(1.0, dense)
+    assert oracle.continuous
+    assert 1 <= keys.shape[0] <= k and len({r.tobytes() for r in keys}) == keys.shape[0]
+    assert abs(abs(corr[0]) - value) <= 1e-9 * max(1.0, dense)
+    cols = oracle.matrix(keys)                          # sorted order
+    assert np.allclose(corr, lam[data.order] @ cols, atol=1e-9)
+    assert np.allclose(cols, evaluate_shapes(fam, data.x_sorted, oracle.params(keys)))
+    dense_cols = {tuple(c) for c in D.matrix[data.order].T.tolist()}
+    assert all(tuple(c) in dense_cols for c in cols.T.tolist())
+    if hasattr(oracle, "form"):
+        assert np.allclose(oracle.form(keys).evaluate(data.x_sorted), cols)
+
+
+@given(lam=st.lists(st.floats(-5, 5, allow_nan=False), min_size=2, max_size=9).map(np.array),
+       K=st.integers(1, 5))
+def test_switch_profile_is_the_best_pattern_through_each_boundary(lam, K):
+    n = lam.size
+    K = min(K, n - 1)
+    pats = [np.array(g) for g in itertools.product([-1, 1], repeat=n) if count_switches(np.array(g)) <= K]
+    F, PF = forward_table(lam, K)
+    B, PB = backward_table(lam, K)
+    v, codes = switch_profile(F, B)
+    rows = trace_through(PF, PB, np.arange(1, n), codes)
+    scale = max(1.0, float(np.abs(lam).sum()))
+    for b in range(1, n):
+        through = max(float(lam @ g) for g in pats if g[b] != g[b - 1])
+        assert abs(v[b - 1] - through) <= 1e-9 * scale
+        g = patterns_from_gaps(rows[b - 1][None], n)[0]
+        assert g[b] != g[b - 1] and count_switches(g) <= K
+        assert abs(abs(float(lam @ g)) - through) <= 1e-9 * scale
+    assert abs(max_switching_value(lam, K) - max(float(lam @ g) for g in pats)) <= 1e-9 * scale
+
+
+@given(R=st.lists(st.floats(-5, 5, allow_nan=False), min_size=2, max_size=40).map(np.array),
+       k=st.integers(1, 10))
+def test_turning_points_alternate_and_are_valid_boundaries(R, k):
+    for turns in multiscale_turns(R, k):
+        assert np.all(np.diff(turns) > 0) and (turns.size == 0 or (turns[0] >= 1 and turns[-1] <= R.size - 2))
+        d = np.diff(R[turns])
+        assert np.all(d[1:] * d[:-1] < 0)            # maxima and minima alternate
+
+
+@pytest.mark.parametrize("activation", ["sign", "threshold"])
+def test_structured_fit_at_n_2000_is_certified(activation):
+    """The working-set solver certifies a depth-3 sign/threshold fit over the continuous family."""
+    data = lb.random_dataset(2000, 0)
+    fam = lb.get_family(activation, depth=3, widths=(2,))
+    fit = fit_structured(data, family=fam, beta=0.01 * data.n)
+    cert = fit.certificate()
+    assert cert.certified, str(cert)
+    assert fit.oracle.continuous and cert.max_dual <= fit.beta * (1 + cert.tol)
+    assert fit.history[-1]["ratio"] <= 1 + fit.tol
+    assert abs(fit.network_objective() - fit.objective) <= 1e-8 * fit.objective
+
+
+def test_network_in_chunks_equals_one_pass():
+    fam = lb.get_family("threshold", depth=4, architecture="tree", widths=(2, 2))
+    net = fam.network(width=7, n_models=2)
+    x = np.linspace(-2, 2, 1001)
+    net.random_init([3, 4], x)
+    with torch.no_grad():
+        whole = net(torch.as_tensor(x)).numpy()
+        net.chunk_entries = 50                       # a few points per chunk
+        assert len(net._chunks(torch.as_tensor(x))) > 10
+        parts = net(torch.as_tensor(x)).numpy()
+    assert np.array_equal(whole, parts)

@@ -1,49 +1,100 @@
-"""TODO docstring (structured, sign_networks)."""
+r"""Deep sign and threshold networks (depth ``L ≥ 3``): the family, its exact oracle, its certificate.
+
+A unit of depth ``L`` (rectangular widths ``(m_1, …)`` or a tree) outputs, on sorted
+data, a ±1 pattern (``{0, 1}`` for threshold) with at most ``K`` switches
+(``K = m_1`` rectangular, ``Π m_l`` tree), and every such pattern is a unit
+(:func:`lassobook.families.sign_network.unit_weights`).  So the training problem is
+the Lasso over the switching dictionary, ``Σ_{k ≤ K} C(N − 1, k)`` columns
+(:class:`DeepSign`).
+
+The oracle (:class:`SwitchingOracle`) never forms it.  With ``R`` the prefix sums
+of the dual vector ``λ`` on the sorted data and ``1ᵀλ = 0``, a ±1 pattern ``g``
+switching at boundaries ``b_1 < … < b_k`` has
+
+.. math:: λᵀg = ±2 \sum_j (−1)^{j+1} R[b_j] ,
+
+an alternating sum of ``k ≤ K`` prefix sums, and a pattern on levels
+``(off, on)`` is ``h = off + (on − off)(g + 1)/2``.  The maximum over all patterns
+is a dynamic program over (point, switches used, current sign), ``O(NK)``
+(:func:`lassobook.families.sign_patterns.forward_table`); as every unit's output is
+one of these patterns, it is the maximum over the *continuous* family and the
+certificate covers networks of any width.  (For ``K = 2`` the dual constraint is
+``max R − min R ≤ β/2``: the Lasso is TV denoising with the penalty
+``(β/4)(TV(u) + |u_N − u_1|)``.)
+
+:func:`exact_certificate` is the same exact check for a dense fit.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
+from lassobook.core.activations import activation
 from lassobook.core.certificate import Certificate
 from lassobook.core.data import Dataset, as_dataset
 from lassobook.core.family import Family
 from lassobook.core.oracle import StructuredOracle
-from lassobook.families.sign_network import DeepSignNet, unit_weights
+from lassobook.families.sign_network import (
+    DeepSignNet,
+    sample_unit_patterns,
+    unit_weights,
+)
 from lassobook.families.sign_patterns import (
     SIGN_ACTIVATIONS,
+    backward_table,
+    best_pattern_gaps,
     check_sign_architecture,
     dictionary_size,
+    forward_table,
     gaps_to_switch_params,
     max_switches,
     max_switching_correlation,
+    max_switching_value,
     pattern_gaps,
-    sample_unit_patterns,
+    switch_profile,
     switching_gaps,
+    trace_through,
 )
+from lassobook.solvers.gram import PWLForm
+from lassobook.solvers.tv import _njit_cached
 
 
 class SwitchingOracle(StructuredOracle):
     r"""Sign and threshold networks of depth ``L ≥ 3``: ±1 patterns with ``≤ K`` switches.
 
     Keys are the gap indices of the switches (a switch after sorted point ``g``),
-    padded with ``N − 1``, width ``min(K, N − 1)``.  ``λᵀg`` is an alternating sum
-    of segment sums of ``λ`` (``O(K)`` per column); the search is the exact
-    dynamic program :func:`lassobook.families.sign_patterns.max_switching_correlation`
-    (``O(NK)``), run for ``K' = K, K − 1, …`` to offer up to ``k`` distinct
-    violated patterns.  Threshold patterns are ``(g + 1)/2``:
-    ``λᵀh = (λᵀg + 1ᵀλ)/2``.
+    increasing, padded with ``N − 1``, width ``min(K, N − 1)``; the column starts
+    at the activation's 'on' level.  ``λᵀh`` is a sum of segment sums of ``λ``
+    weighted by the levels (``O(K)`` per column).
+
+    :meth:`search` runs the switching dynamic program of
+    :mod:`lassobook.families.sign_patterns` forwards and backwards (``O(NK)``
+    time and memory): its maximum is the exact maximum of ``|λᵀh|`` over every
+    pattern a unit can output, so over the continuous family
+    (:attr:`continuous`), and its *profile* ``v(b)`` — the best pattern with a
+    switch at boundary ``b`` — gives the candidates: the best pattern through
+    each of the highest local maxima of ``v`` (distinct patterns, spread over
+    the places where the fit is wrong).
+
+    Large data: :meth:`form` writes a column as ``on + Σ_j d_j 1[x ≥ s_j]``
+    (steps at the switch locations), so the working set's Gram matrix comes from
+    prefix sums (:class:`lassobook.solvers.gram.PrefixGram`) and no column is stored.
     """
 
     def __init__(self, family, data):
         super().__init__(family, data)
         self.K = family.switch_budget(data.n)
         self.key_width = self.K
+        self.off, self.on = (float(v) for v in activation(family.activation).levels)
+        # PrefixGram compares shifted switch locations with the shifted data: exact only if
+        # the shift keeps the points distinct (it does unless two points are ~1e-16 apart)
+        xc = self.xs - 0.5 * (self.xs[0] + self.xs[-1])
+        if self.K >= 1 and np.all(np.diff(xc) > 0):
+            self.form = self._form
 
     @property
     def n_columns(self):
-        from lassobook.families.sign_patterns import dictionary_size
-
         return int(dictionary_size(self.data.n, self.K))
 
     def correlations(self, sums, keys):
@@ -53,49 +104,219 @@ class SwitchingOracle(StructuredOracle):
                                  np.full((keys.shape[0], 1), n, np.int64)], axis=1)
         bounds = np.minimum(bounds, n)
         seg = sums.RP[bounds[:, 1:]] - sums.RP[bounds[:, :-1]]
-        signs = (-1.0) ** np.arange(seg.shape[1])
-        g = seg @ signs
-        return g if self.family.activation == "sign" else 0.5 * (g + sums.total)
+        levels = np.where(np.arange(seg.shape[1]) % 2 == 0, self.on, self.off)
+        return seg @ levels
 
     def all_keys(self):
-        from lassobook.families.sign_patterns import switching_gaps
-
         return switching_gaps(self.data.n, self.K)
 
-    def search(self, sums, k):
-        from lassobook.families.sign_patterns import max_switching_correlation, pattern_gaps
+    def value(self, sums, best: float) -> float:
+        r"""``max |λᵀh|`` from ``M = max_g λᵀg`` over ±1 patterns: ``h = off + (on − off)(g + 1)/2``
+        and the set of ``g`` is symmetric, so it is ``|on + off|/2·|1ᵀλ| + (on − off)/2·M``."""
+        return 0.5 * abs(self.on + self.off) * abs(sums.total) + 0.5 * (self.on - self.off) * best
 
-        lam = sums.lam - sums.lam.mean()
-        keys, seen = [], set()
-        value = None
-        for K in range(self.K, 0, -1):
-            v, pattern = max_switching_correlation(lam, K)
-            if value is None:
-                value = v / 2 if self.family.activation == "threshold" else v
-            gaps = pattern_gaps(pattern)[0]
-            if gaps.size == 0:
-                break
-            row = np.full(self.K, self.data.n - 1, dtype=np.int64)
-            row[:gaps.size] = gaps
-            if tuple(row) not in seen:
-                seen.add(tuple(row))
-                keys.append(row)
-            if len(keys) >= k:
-                break
-        if not keys:   # λ is constant: no column correlates
-            row = np.full(self.K, self.data.n - 1, dtype=np.int64)
-            row[0] = 0
-            keys.append(row)
-        keys = np.array(keys)
-        return float(value or 0.0), keys, self.correlations(sums, keys)
+    def maximum(self, sums):
+        lam = np.ascontiguousarray(sums.lam, dtype=np.float64)
+        return float(self.value(sums, max_switching_value(lam, self.K)))
+
+    def search(self, sums, k):
+        lam = np.ascontiguousarray(sums.lam, dtype=np.float64)
+        F, PF = forward_table(lam, self.K)
+        best, gaps = best_pattern_gaps(F, PF)
+        keys = gaps[None, :]
+        if int(k) > 1:
+            keys = self._candidates(sums, lam, F, PF, keys, int(k))
+        return float(self.value(sums, best)), keys, self.correlations(sums, keys)
+
+    def _candidates(self, sums, lam, F, PF, first, k) -> np.ndarray:
+        """``first`` and up to ``k − 1`` more distinct patterns, taken in turn from several pools.
+
+        Pool 0: the best pattern through each of the most prominent peaks of the
+        switch profile (:func:`~lassobook.families.sign_patterns.switch_profile`,
+        :func:`~lassobook.families.sign_patterns.peak_prominence`): one per place
+        where a switch would help, not a cluster of neighbours of the best one.
+        Pools 1, 2, …: the turning points of the prefix sums ``R`` of ``λ`` at
+        halving scales (:func:`~lassobook.families.sign_patterns.zigzag`), ``K``
+        consecutive ones per pattern, most correlated first: the large-scale
+        structure the fit still misses, cut into patterns that fit together
+        (neighbouring windows share switches) rather than all pairing with the
+        one global extreme.
+        """
+        B, PB = backward_table(lam, self.K)
+        v, codes = switch_profile(F, B)
+        prom = peak_prominence(v)
+        peaks = np.flatnonzero(prom > 0)
+        peaks = peaks[np.argsort(-prom[peaks], kind="stable")][:k]
+        pools = [trace_through(PF, PB, peaks + 1, codes[peaks])]
+        for turns in multiscale_turns(sums.RP, k):
+            rows = turning_windows(turns, self.K, self.data.n)
+            corr = np.abs(self.correlations(sums, rows))
+            pools.append(rows[np.argsort(-corr, kind="stable")])
+        return _take_in_turn(first, pools, k)
+
+    def _form(self, keys) -> PWLForm:
+        """Columns as step forms: ``on`` before the first switch, ``±(on − off)`` at each switch."""
+        keys = np.atleast_2d(np.asarray(keys, dtype=np.int64))
+        n, k = self.data.n, keys.shape[0]
+        real = keys < n - 1
+        s = np.where(real, np.append(self.xs, np.inf)[np.minimum(keys + 1, n)], np.inf)
+        jump = np.where(np.arange(keys.shape[1]) % 2 == 0, self.off - self.on, self.on - self.off)
+        d = np.where(real, jump[None, :], 0.0)
+        empty = np.zeros((k, 0))
+        return PWLForm(np.full(k, self.on), np.zeros(k), empty, empty, s, d)
+
+    def matrix(self, keys, x=None):
+        if x is not None:
+            return super().matrix(keys, x)
+        keys = np.ascontiguousarray(np.atleast_2d(keys), dtype=np.int64)
+        return pattern_columns(keys, self.data.n, self.off, self.on)
 
     def params(self, keys):
-        from lassobook.families.sign_patterns import gaps_to_switch_params
-
         return gaps_to_switch_params(np.atleast_2d(keys), self.xs, self.K)
 
     def labels(self, keys):
         return [self.family._label(self.xs, row) for row in np.atleast_2d(keys)]
+
+
+def _take_in_turn(first: np.ndarray, pools: list, k: int) -> np.ndarray:
+    """``first``, then the next unseen row of each pool in turn, until ``k`` rows or none is left."""
+    rows, seen = [first], {first.tobytes()}
+    pos = [0] * len(pools)
+    grew = True
+    while len(rows) < k and grew:
+        grew = False
+        for j, pool in enumerate(pools):
+            while pos[j] < pool.shape[0] and len(rows) < k:
+                row = pool[pos[j]:pos[j] + 1]
+                pos[j] += 1
+                if row.tobytes() not in seen:
+                    seen.add(row.tobytes())
+                    rows.append(row)
+                    grew = True
+                    break
+    return np.concatenate(rows)
+
+
+# ============================================================================ candidate kernels
+@_njit_cached
+def peak_prominence(v):
+    """Topographic prominence of every point of ``v`` (``0`` where it is not a local maximum).
+
+    ``v[p]`` minus the higher of its two bases, a base being the lowest ``v``
+    between ``p`` and the nearest strictly higher point on that side (on the left;
+    higher or equal on the right), or the end of the array.  ``O(n)`` with a
+    monotone stack from each side.
+    """
+    n = v.size
+    left = np.empty(n)
+    stack = np.empty(n, np.int64)
+    low = np.empty(n)          # low[j]: min of v strictly after the stack entry below j, up to j
+    top = 0
+    for i in range(n):
+        m = v[i]
+        while top > 0 and v[stack[top - 1]] <= v[i]:
+            top -= 1
+            if low[stack[top]] < m:
+                m = low[stack[top]]
+        left[i] = m
+        low[i] = m
+        stack[top] = i
+        top += 1
+    out = np.zeros(n)
+    top = 0
+    for i in range(n - 1, -1, -1):
+        m = v[i]
+        while top > 0 and v[stack[top - 1]] < v[i]:
+            top -= 1
+            if low[stack[top]] < m:
+                m = low[stack[top]]
+        low[i] = m
+        stack[top] = i
+        top += 1
+        is_peak = (i == 0 or v[i - 1] <= v[i]) and (i == n - 1 or v[i + 1] <= v[i])
+        if is_peak:
+            out[i] = v[i] - max(left[i], m)
+    return out
+
+
+@_njit_cached
+def zigzag(R, delta):
+    """Turning points of ``R[1..n−1]`` (indices into ``R``): alternating local maxima and minima,
+    each differing from the next by at least ``delta`` (the classic zigzag filter), ``O(n)``."""
+    m = R.size - 1
+    out = np.empty(m, np.int64)
+    count = 0
+    if m < 2:
+        return out[:0]
+    hi = lo = 1                     # running extremes since the last turning point
+    direction = 0                   # +1: looking for a maximum, −1: for a minimum, 0: undecided
+    for i in range(1, m):
+        r = R[i]
+        if direction >= 0 and r > R[hi]:
+            hi = i
+        if direction <= 0 and r < R[lo]:
+            lo = i
+        if direction >= 0 and R[hi] - r >= delta:       # a maximum is confirmed
+            if direction == 0 or count == 0 or out[count - 1] != hi:
+                out[count] = hi
+                count += 1
+            direction, lo = -1, i
+        elif direction <= 0 and r - R[lo] >= delta:     # a minimum is confirmed
+            if direction == 0 or count == 0 or out[count - 1] != lo:
+                out[count] = lo
+                count += 1
+            direction, hi = 1, i
+    last = hi if direction >= 0 else lo             # the pending extreme
+    if count == 0 or out[count - 1] != last:
+        out[count] = last
+        count += 1
+    return out[:count]
+
+
+def multiscale_turns(R: np.ndarray, k: int, *, max_scales: int = 40) -> list[np.ndarray]:
+    """Zigzag turning points of ``R`` (:func:`zigzag`) at ``δ = span, span/2, span/4, …``,
+    until a scale has more than ``4k`` of them (or ``max_scales`` scales)."""
+    R = np.ascontiguousarray(R, dtype=np.float64)
+    span = float(R.max() - R.min()) if R.size else 0.0
+    out = []
+    delta = span
+    for _ in range(max_scales):
+        if not delta > 0:
+            break
+        turns = zigzag(R, delta)
+        out.append(turns)
+        if turns.size > 4 * k:
+            break
+        delta /= 2
+    return out
+
+
+def turning_windows(turns: np.ndarray, K: int, n: int) -> np.ndarray:
+    """Gap rows of the patterns switching at ``K`` consecutive turning points (``min(K, count)``
+    if there are fewer), padded with ``n − 1``; turning point ``b`` (an index into ``R``) is gap ``b − 1``."""
+    w = min(int(K), turns.size)
+    if w == 0:
+        return np.empty((0, K), np.int64)
+    windows = np.lib.stride_tricks.sliding_window_view(turns, w) - 1
+    rows = np.full((windows.shape[0], K), n - 1, np.int64)
+    rows[:, :w] = windows
+    return rows
+
+
+@_njit_cached
+def pattern_columns(keys, n, off, on):
+    """The columns of gap rows ``keys`` (padded with n − 1) on the n sorted points, shape (n, k):
+    ``on`` up to the first switch, then alternating."""
+    out = np.empty((n, keys.shape[0]))
+    for r in range(keys.shape[0]):
+        level, j, nxt = on, 0, keys[r, 0] if keys.shape[1] else n - 1
+        for i in range(n):
+            out[i, r] = level
+            while i == nxt and i < n - 1:
+                level = off if level == on else on
+                j += 1
+                nxt = keys[r, j] if j < keys.shape[1] else n - 1
+    return out
 
 
 # ============================================================================ family
@@ -149,7 +370,8 @@ class DeepSign(Family):
         for key, t in switches.items():
             if key.startswith("switch_"):
                 g = g * np.where(x < t, 1.0, -1.0)
-        return g if self.activation == "sign" else (g + 1.0) / 2.0
+        off, on = activation(self.activation).levels
+        return off + (on - off) * (g + 1.0) / 2.0
 
     def kinks(self, params):
         t = np.array([float(v) for k, v in params.items() if k.startswith("switch_")])
@@ -247,8 +469,8 @@ def exact_certificate(fit, *, tol: float = 1e-5) -> Certificate:
     lam = fit.solution.residual[data.order]
     lam = lam - lam.mean()  # exactly orthogonal to the constant pattern
     value, pattern = max_switching_correlation(lam, K)
-    if fam.activation == "threshold":
-        value = value / 2
+    off, on = activation(fam.activation).levels
+    value = 0.5 * (on - off) * value
     beta = fit.beta
     dict_max = float(np.abs(fit.solution.residual @ fit.dictionary.matrix).max())
     ratio = value / beta

@@ -1,4 +1,19 @@
-"""TODO docstring (sign_networks)."""
+r"""Deep sign and threshold networks as torch modules, and the weights of a unit realizing any pattern.
+
+:class:`DeepSignNet` is the parallel network ``f(x) = Σ_k α_k s_k σ(v_k·h_k(x) + c_k) + ξ``
+of :class:`lassobook.families.sign.DeepSign` (``n_models`` independent copies, for
+training several seeds at once): every unit is a small sign/threshold network of
+depth ``L`` (rectangular or tree wiring), only ``α`` and the amplitude ``s`` are
+penalized.  Inputs are evaluated in chunks, so a rebuilt network of a few hundred
+units on ``10⁵`` points needs tens of megabytes, not gigabytes.
+
+:func:`unit_weights` is the constructive half of the theory: it writes down inner
+weights whose unit neuron outputs ``Π_l φ_{t_l}(x)`` for any switch locations
+``t_1 < … < t_k`` with ``k ≤ K`` (``K = m_1`` rectangular, ``Π m_l`` tree), so every
+column of the switching dictionary is a unit and the Lasso optimum is a network.
+Weights are built in the ±1 convention and converted to the activation's levels
+(:func:`_to_levels`); :func:`sample_unit_patterns` evaluates random units on data.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +23,40 @@ import numpy as np
 import torch
 from torch import nn
 
+from lassobook.core.activations import activation as activation_record
 from lassobook.core.networks import DTYPE, ParallelNetwork
 from lassobook.families.sign_patterns import (
-    _level_sizes,
-    _to_threshold,
     check_sign_architecture,
     max_switches,
+    normalize_patterns,
 )
+
+
+# ============================================================================ levels
+def _level_sizes(architecture: str, widths: tuple[int, ...]) -> list[int]:
+    """Neurons per unit at hidden levels 1..L−2."""
+    if architecture == "rectangular":
+        return list(widths)
+    return [math.prod(widths[l:]) for l in range(len(widths))]
+
+
+def _level_map(levels) -> tuple[float, float]:
+    """``(scale, shift)`` with ``w·g + b = scale·w·u + (b − shift·Σw)`` for inputs ``u ∈ {off, on}``
+    and ``g = (2u − on − off)/(on − off) ∈ {−1, +1}``: (1, 0) for sign, (2, 1) for threshold."""
+    off, on = (float(v) for v in levels)
+    return 2.0 / (on - off), (on + off) / (on - off)
+
+
+def _to_levels(record: dict, levels) -> dict:
+    """Weights of the network on the activation's levels with the same pre-activations as the
+    ±1 network ``record`` (first-layer neurons see ``x``, not a level, and are unchanged)."""
+    scale, shift = _level_map(levels)
+    out = dict(record)
+    out["hidden_w"] = [scale * w for w in record["hidden_w"]]
+    out["hidden_b"] = [b - shift * w.sum(axis=-1) for w, b in zip(record["hidden_w"], record["hidden_b"])]
+    out["unit_w"] = scale * record["unit_w"]
+    out["unit_b"] = float(record["unit_b"] - shift * record["unit_w"].sum())
+    return out
 
 
 class DeepSignNet(ParallelNetwork):
@@ -40,6 +82,7 @@ class DeepSignNet(ParallelNetwork):
         (self.activation, self.depth, self.architecture,
          self.widths) = check_sign_architecture(activation, depth, architecture, widths)
         self.sizes = _level_sizes(self.architecture, self.widths)
+        self.levels = tuple(float(v) for v in activation_record(self.activation).levels)
         S, W = self.n_models, self.width
         self.first_w = nn.Parameter(torch.ones(S, W, self.sizes[0], dtype=DTYPE))
         self.first_b = nn.Parameter(torch.zeros(S, W, self.sizes[0], dtype=DTYPE))
@@ -55,10 +98,8 @@ class DeepSignNet(ParallelNetwork):
 
     def sigma(self, t: torch.Tensor) -> torch.Tensor:
         """The activation, ``sign(0) = +1``, ``threshold(0) = 1``."""
-        on = t >= 0
-        if self.activation == "sign":
-            return torch.where(on, 1.0, -1.0).to(t.dtype)
-        return on.to(t.dtype)
+        off, on = self.levels
+        return torch.where(t >= 0, on, off).to(t.dtype)
 
     def hidden_layers(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Outputs of hidden levels 1..L−2, each of shape (S, W, P_l, n)."""
@@ -76,14 +117,27 @@ class DeepSignNet(ParallelNetwork):
             out.append(h)
         return out
 
+    #: inputs are evaluated in chunks of at most this many hidden-neuron outputs (memory bound)
+    chunk_entries = 1 << 22
+
+    def _chunks(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """``x`` cut into pieces whose hidden layers hold at most :attr:`chunk_entries` values."""
+        per_point = self.n_models * self.width * max(self.sizes)
+        step = max(1, self.chunk_entries // max(1, per_point))
+        return [x] if x.shape[-1] <= step else list(torch.split(x, step, dim=-1))
+
     def unit_outputs(self, x) -> torch.Tensor:
         """Unit neurons ``σ(v·h + c)`` before amplitude and output weight, shape (S, W, n)."""
-        h = self.hidden_layers(x)[-1]
-        return self.sigma(torch.einsum("swc,swcn->swn", self.unit_w, h) + self.unit_b[..., None])
+        x = torch.as_tensor(x, dtype=DTYPE)
+        parts = [self.sigma(torch.einsum("swc,swcn->swn", self.unit_w, self.hidden_layers(c)[-1])
+                            + self.unit_b[..., None]) for c in self._chunks(x)]
+        return parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        g = self.unit_outputs(x)
-        return torch.einsum("sw,swn->sn", self.alpha * self.amplitude, g) + self.xi[:, None]
+        x = torch.as_tensor(x, dtype=DTYPE)
+        coef = self.alpha * self.amplitude
+        parts = [torch.einsum("sw,swn->sn", coef, self.unit_outputs(c)) for c in self._chunks(x)]
+        return (parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)) + self.xi[:, None]
 
     def penalty(self, beta: float) -> torch.Tensor:
         return 0.5 * beta * (self.alpha**2 + self.amplitude**2).sum(dim=1)
@@ -122,8 +176,8 @@ class DeepSignNet(ParallelNetwork):
             shape = hw.shape[1:]
             ww = torch.randn(shape, generator=g, dtype=DTYPE)
             bb = torch.randn(hb.shape[1:], generator=g, dtype=DTYPE) * 0.5 * np.sqrt(shape[-1])
-            if self.activation == "threshold":
-                ww, bb = 2 * ww, bb - ww.sum(-1)
+            scale, shift = _level_map(self.levels)
+            ww, bb = scale * ww, bb - shift * ww.sum(-1)
             hw[k] = ww
             hb[k] = bb
         self.alpha[k] = torch.randn(W, generator=g, dtype=DTYPE) / np.sqrt(W)
@@ -188,77 +242,102 @@ def unit_weights(switches, architecture: str, widths, activation: str = "sign") 
     if t.size > K:
         raise ValueError(f"a {architecture} unit with widths {widths} realizes at most {K} switches, "
                          f"asked for {t.size}")
-    sizes = _level_sizes(architecture, widths)
-    L2 = len(widths)  # number of hidden levels
-    first_w = np.zeros(sizes[0])
-    first_b = np.ones(sizes[0])
-    hidden_w = [np.zeros((sizes[l], widths[l - 1])) for l in range(1, L2)]
-    hidden_b = [np.ones(sizes[l]) for l in range(1, L2)]
-    unit_w = np.zeros(widths[-1])
-    unit_b = [1.0]
-
-    def set_neuron(level, p, w, b):
-        """Level 1..L2 are hidden; level L2 + 1 is the unit neuron (p = 0)."""
-        if level == 1:
-            first_w[p], first_b[p] = w, b
-        elif level <= L2:
-            hidden_w[level - 2][p], hidden_b[level - 2][p] = w, b
-        else:
-            unit_w[:], unit_b[0] = w, b
-
-    def combine(level, p, children, groups, polarities):
-        """Neuron (level, p) realizes the normalized product over all groups from its children."""
-        w = np.zeros(len(children))
-        sigmas, before = [], 0
-        for j, (grp, pol) in enumerate(zip(groups, polarities)):
-            if len(grp) == 0:
-                continue
-            sigma = -1.0 if before % 2 else 1.0
-            w[j] = sigma * pol
-            sigmas.append(sigma)
-            before += len(grp)
-        if not sigmas:  # nothing to combine: the constant +1
-            set_neuron(level, p, np.zeros(len(children)), 1.0)
-            return 1.0
-        set_neuron(level, p, w, -(sum(sigmas) - 1.0))
-        return 1.0
-
+    rec = _blank_unit(architecture, widths)
     if architecture == "tree":
-        caps = [math.prod(widths[:l - 1]) for l in range(1, L2 + 2)]  # caps[l-1] = switches at level l
-
-        def realize(level, p, ts):
-            if level == 1:
-                if len(ts) == 0:
-                    set_neuron(1, p, 0.0, 1.0)
-                    return 1.0
-                set_neuron(1, p, 1.0, -float(ts[0]))
-                return -1.0
-            fan = widths[level - 2]
-            cap = caps[level - 2]
-            groups = [ts[j * cap:(j + 1) * cap] for j in range(fan)]
-            pols = [realize(level - 1, p * fan + j, grp) for j, grp in enumerate(groups)]
-            return combine(level, p, range(fan), groups, pols)
-
-        realize(L2 + 1, 0, t)
+        _realize_tree(rec, widths, len(widths) + 1, 0, t)
     else:
-        m1 = widths[0]
-        groups = [t[j:j + 1] for j in range(m1)]
-        pols = []
-        for j, grp in enumerate(groups):
-            if grp.size:
-                set_neuron(1, j, 1.0, -float(grp[0]))
-                pols.append(-1.0)
-            else:
-                pols.append(1.0)
-        if L2 == 1:
-            combine(2, 0, range(m1), groups, pols)
-        else:
-            combine(2, 0, range(m1), groups, pols)
-            for level in range(3, L2 + 2):
-                fan = widths[level - 2]
-                w = np.zeros(fan)
-                w[0] = 1.0
-                set_neuron(level, 0, w, 0.0)
-    record = {"first_w": first_w, "first_b": first_b, "hidden_w": hidden_w, "hidden_b": hidden_b,
-              "unit_w": unit_w, "unit_b": unit_b[0]}
-    return _to_threshold(record) if activation == "threshold" else record
+        _realize_rectangular(rec, widths, t)
+    return _to_levels(rec, activation_record(activation).levels)
+
+
+def _blank_unit(architecture: str, widths: tuple[int, ...]) -> dict:
+    """Weights of a unit whose every neuron is the constant +1 (zero inner weights, bias 1)."""
+    sizes = _level_sizes(architecture, widths)
+    L2 = len(widths)
+    return {"first_w": np.zeros(sizes[0]), "first_b": np.ones(sizes[0]),
+            "hidden_w": [np.zeros((sizes[l], widths[l - 1])) for l in range(1, L2)],
+            "hidden_b": [np.ones(sizes[l]) for l in range(1, L2)],
+            "unit_w": np.zeros(widths[-1]), "unit_b": 1.0}
+
+
+def _set_neuron(rec: dict, level: int, p: int, w, b) -> None:
+    """Levels 1..L−2 are hidden; level L−1 is the unit neuron (``p = 0``)."""
+    L2 = len(rec["hidden_w"]) + 1
+    if level == 1:
+        rec["first_w"][p], rec["first_b"][p] = w, b
+    elif level <= L2:
+        rec["hidden_w"][level - 2][p], rec["hidden_b"][level - 2][p] = w, b
+    else:
+        rec["unit_w"][:], rec["unit_b"] = w, float(b)
+
+
+def _combine(rec: dict, level: int, p: int, groups, polarities) -> float:
+    """Neuron (level, p) realizes the normalized product over all groups from its children
+    (weights ``σ_c π_c``, bias ``1 − Σ σ_c``, see :func:`unit_weights`); returns its polarity, +1."""
+    w = np.zeros(len(groups))
+    sigmas, before = [], 0
+    for j, (grp, pol) in enumerate(zip(groups, polarities)):
+        if len(grp) == 0:
+            continue
+        sigma = -1.0 if before % 2 else 1.0
+        w[j] = sigma * pol
+        sigmas.append(sigma)
+        before += len(grp)
+    _set_neuron(rec, level, p, w, 1.0 - sum(sigmas) if sigmas else 1.0)
+    return 1.0
+
+
+def _realize_tree(rec: dict, widths, level: int, p: int, ts) -> float:
+    """Neuron (level, p) of a tree unit realizes the switches ``ts``; returns its polarity."""
+    if level == 1:
+        if len(ts) == 0:
+            _set_neuron(rec, 1, p, 0.0, 1.0)
+            return 1.0
+        _set_neuron(rec, 1, p, 1.0, -float(ts[0]))
+        return -1.0
+    fan = widths[level - 2]
+    cap = math.prod(widths[:level - 2])          # switches per child
+    groups = [ts[j * cap:(j + 1) * cap] for j in range(fan)]
+    pols = [_realize_tree(rec, widths, level - 1, p * fan + j, grp) for j, grp in enumerate(groups)]
+    return _combine(rec, level, p, groups, pols)
+
+
+def _realize_rectangular(rec: dict, widths, t) -> None:
+    """Level 1 makes the switches, level 2 (the unit neuron at depth 3) combines them, deeper
+    levels pass neuron 0 through (``sign(1·h + 0)``)."""
+    groups = [t[j:j + 1] for j in range(widths[0])]
+    pols = []
+    for j, grp in enumerate(groups):
+        if grp.size:
+            _set_neuron(rec, 1, j, 1.0, -float(grp[0]))
+        pols.append(-1.0 if grp.size else 1.0)
+    _combine(rec, 2, 0, groups, pols)
+    for level in range(3, len(widths) + 2):
+        w = np.zeros(widths[level - 2])
+        w[0] = 1.0
+        _set_neuron(rec, level, 0, w, 0.0)
+
+
+# ============================================================================ sampling
+def sample_unit_patterns(family, x_sorted, *, n_units: int = 20000, seed: int = 0,
+                         chunk: int = 5000) -> np.ndarray:
+    """Normalized unique patterns of ``n_units`` random units of ``family`` on the sorted points.
+
+    Units come from :meth:`DeepSignNet.random_init` (seeded); their unit-neuron
+    outputs on the data are flipped to start at the 'on' value and deduplicated.
+    Constant patterns are included if they occur.
+
+    Returns
+    -------
+    ndarray of int8, shape (p, n)
+    """
+    x = np.asarray(x_sorted, dtype=np.float64)
+    out = []
+    with torch.no_grad():
+        for i, start in enumerate(range(0, int(n_units), chunk)):
+            net = family.network(width=min(chunk, int(n_units) - start))
+            net.random_init([seed * 100_003 + i], x)
+            g = net.unit_outputs(torch.as_tensor(x))[0].numpy()
+            g = np.rint(g).astype(np.int8)
+            out.append(np.unique(normalize_patterns(g, family.activation), axis=0))
+    return np.unique(np.concatenate(out), axis=0)

@@ -1,4 +1,23 @@
-"""TODO docstring (sign_networks)."""
+r"""Switching patterns of sign and threshold units: counts, enumeration, and the exact DP.
+
+On ``n`` sorted points a deep sign/threshold unit outputs a pattern with at most
+``K`` switches.  This module holds
+
+* the architecture words (:func:`check_sign_architecture`, :func:`max_switches`);
+* the switching dictionary: ``Σ_{k=1}^{K} C(n − 1, k)`` patterns up to sign
+  (:func:`dictionary_size`), generated from combinations of gaps
+  (:func:`switching_gaps`, :func:`patterns_from_gaps`);
+* an independent check of the ``≤ K`` switches theorem: the patterns a unit
+  realizes, enumerated from first principles through linear threshold functions
+  (:func:`enumerate_unit_patterns`, :func:`threshold_functions`);
+* the switching dynamic program (numba): ``max |λᵀg|`` over all patterns
+  (:func:`max_switching_correlation`, :func:`max_switching_value`), the best
+  pattern through each boundary (:func:`switch_profile`, :func:`trace_through`),
+  which the oracle of :mod:`lassobook.families.sign` turns into working-set
+  candidates.
+
+Patterns are int8 arrays on the activation's levels (``±1`` sign, ``0/1`` threshold).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +26,9 @@ import math
 from functools import lru_cache
 
 import numpy as np
-import torch
+
+from lassobook.core.activations import activation as activation_record
+from lassobook.solvers.tv import _njit_cached
 
 #: Wirings of a sign unit.
 ARCHITECTURES = ("rectangular", "tree")
@@ -155,7 +176,14 @@ def switching_patterns(n: int, K: int, activation: str = "sign", *, both_signs: 
 
 
 def _to_activation(g: np.ndarray, activation: str) -> np.ndarray:
-    return g if activation == "sign" else ((g + 1) // 2).astype(np.int8)
+    off, on = _int_levels(activation)
+    return (off + (on - off) * ((g.astype(np.int64) + 1) // 2)).astype(np.int8)
+
+
+def _int_levels(activation: str) -> tuple[int, int]:
+    """The (off, on) levels of a step activation as integers (patterns are stored as int8)."""
+    off, on = activation_record(activation).levels
+    return int(off), int(on)
 
 
 def count_switches(patterns) -> np.ndarray:
@@ -167,9 +195,8 @@ def count_switches(patterns) -> np.ndarray:
 def normalize_patterns(patterns, activation: str = "sign") -> np.ndarray:
     """Flip each pattern (``g → −g``, or ``h → 1 − h``) so that it starts at its 'on' value (+1 / 1)."""
     p = np.asarray(patterns)
-    if activation == "sign":
-        return (p * p[..., :1]).astype(np.int8)
-    return np.where(p[..., :1] == 1, p, 1 - p).astype(np.int8)
+    off, on = _int_levels(activation)
+    return np.where(p[..., :1] == on, p, on + off - p).astype(np.int8)
 
 
 def gaps_to_switch_params(gaps: np.ndarray, x_sorted: np.ndarray, n_params: int | None = None) -> dict:
@@ -192,24 +219,6 @@ def pattern_gaps(patterns) -> list[np.ndarray]:
     return [np.flatnonzero(row) for row in changes]
 
 
-# ============================================================================ torch network
-def _level_sizes(architecture: str, widths: tuple[int, ...]) -> list[int]:
-    """Neurons per unit at hidden levels 1..L−2."""
-    if architecture == "rectangular":
-        return list(widths)
-    return [math.prod(widths[l:]) for l in range(len(widths))]
-
-
-def _to_threshold(record: dict) -> dict:
-    """Weights of the 0/1 network with the same pre-activations as the ±1 network ``record``."""
-    out = dict(record)
-    out["hidden_w"] = [2 * w for w in record["hidden_w"]]
-    out["hidden_b"] = [b - w.sum(axis=-1) for w, b in zip(record["hidden_w"], record["hidden_b"])]
-    out["unit_w"] = 2 * record["unit_w"]
-    out["unit_b"] = float(record["unit_b"] - record["unit_w"].sum())
-    return out
-
-
 # ============================================================================ enumeration
 @lru_cache(maxsize=None)
 def threshold_functions(m: int, activation: str = "sign") -> np.ndarray:
@@ -226,7 +235,7 @@ def threshold_functions(m: int, activation: str = "sign") -> np.ndarray:
     """
     if m not in KNOWN_THRESHOLD_COUNTS:
         raise ValueError(f"threshold functions are enumerated for m <= 4 inputs, got m = {m}")
-    off, on = (-1.0, 1.0) if activation == "sign" else (0.0, 1.0)
+    off, on = _int_levels(activation)
     bits = (np.arange(2**m)[:, None] >> np.arange(m)[None, :]) & 1
     inputs = np.where(bits == 1, on, off)                              # (2^m, m)
     W = _LTF_WEIGHT_RANGE[m]
@@ -239,7 +248,7 @@ def threshold_functions(m: int, activation: str = "sign") -> np.ndarray:
     if tables.shape[0] != KNOWN_THRESHOLD_COUNTS[m]:  # pragma: no cover - would be a bug
         raise RuntimeError(f"found {tables.shape[0]} threshold functions of {m} inputs, "
                            f"expected {KNOWN_THRESHOLD_COUNTS[m]}")
-    return tables if activation == "threshold" else (2 * tables - 1).astype(np.int8)
+    return (off + (on - off) * tables).astype(np.int8)
 
 
 def first_layer_patterns(n: int, activation: str = "sign") -> np.ndarray:
@@ -273,7 +282,8 @@ def _apply_all(tables: np.ndarray, children: np.ndarray, activation: str) -> np.
 def _decode(codes: np.ndarray, n: int, activation: str) -> np.ndarray:
     """Patterns (rows, int8) from their bit codes (bit ``i`` set = point ``i`` is 'on')."""
     on = (codes[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1
-    return on.astype(np.int8) if activation == "threshold" else (2 * on - 1).astype(np.int8)
+    off, hi = _int_levels(activation)
+    return (off + (hi - off) * on).astype(np.int8)
 
 
 def _closure(patterns: np.ndarray, m: int, activation: str, chunk: int = 20000) -> np.ndarray:
@@ -346,7 +356,7 @@ def enumerate_unit_patterns(n: int, depth: int, widths, architecture: str = "rec
 def max_switching_correlation(lam, K: int) -> tuple[float, np.ndarray]:
     """``max |λᵀg|`` over ±1 patterns ``g`` with at most ``K`` switches, exactly (dynamic programming).
 
-    ``O(n K)`` time.  ``lam`` is indexed by *sorted* position.
+    ``O(n K)`` time (:func:`forward_table`).  ``lam`` is indexed by *sorted* position.
 
     Returns
     -------
@@ -354,51 +364,164 @@ def max_switching_correlation(lam, K: int) -> tuple[float, np.ndarray]:
     pattern : ndarray of int8, shape (n,)
         A maximizer (starting at +1 if ``K ≥ 0``; flip it for the other sign).
     """
-    lam = np.asarray(lam, dtype=np.float64).reshape(-1)
+    lam = np.ascontiguousarray(lam, dtype=np.float64).reshape(-1)
     n = lam.size
     K = max(0, min(int(K), n - 1))
-    # best[k, s]: best partial sum ending with sign s (0: +1, 1: −1) after k switches
-    best = np.full((K + 1, 2), -np.inf)
-    best[0, 0] = lam[0]
-    best[0, 1] = -lam[0]
-    back = np.zeros((n, K + 1, 2), dtype=np.int8)  # 1 = switched into this state
+    value, gaps = best_pattern_gaps(*forward_table(lam, K))
+    return abs(value), patterns_from_gaps(gaps[None, :], n)[0]
+
+
+# The switching DP.  A pattern s ∈ {±1}ⁿ on the sorted points has ``k`` switches if
+# ``s_i ≠ s_{i−1}`` for exactly ``k`` indices ``i`` ("boundaries"; boundary ``b`` is
+# gap ``b − 1``).  F[i, k, σ] is the largest ``Σ_{j≤i} s_j λ_j`` over prefixes with
+# at most ``k`` switches and ``s_i = (+1, −1)[σ]``; B[i, k, σ] the same over suffixes
+# ``j ≥ i``.  Both are monotone in ``k``.  The best pattern with a switch at
+# boundary ``b`` joins a prefix ending at ``b − 1`` and a suffix starting at ``b``
+# of opposite signs: ``max_{σ, k₁ + k₂ = K − 1} F[b−1, k₁, σ] + B[b, k₂, 1−σ]``.
+# The set of patterns is closed under ``s → −s``, so every maximum is a maximum of
+# ``|λᵀs|``.  Next to each table a pointer table: the boundary of the last switch
+# of the best prefix (0: none), the first of the best suffix (n: none), so a
+# maximizer is traced in ``O(K)`` jumps.  Memory ``O(N K)`` per table.
+@_njit_cached
+def forward_table(lam, K):
+    """F[i, k, σ] of the switching DP (see above), shape (n, K + 1, 2), and its pointers."""
+    n = lam.size
+    F = np.empty((n, K + 1, 2))
+    P = np.zeros((n, K + 1, 2), np.int32)
+    for k in range(K + 1):
+        F[0, k, 0] = lam[0]
+        F[0, k, 1] = -lam[0]
     for i in range(1, n):
-        stay = best
-        moved = np.full_like(best, -np.inf)
-        moved[1:, 0] = best[:-1, 1]
-        moved[1:, 1] = best[:-1, 0]
-        switched = moved > stay
-        back[i] = switched
-        best = np.where(switched, moved, stay) + np.array([lam[i], -lam[i]])[None, :]
-    k, s = np.unravel_index(int(np.argmax(best)), best.shape)
-    value = float(best[k, s])
-    pattern = np.empty(n, dtype=np.int8)
-    for i in range(n - 1, -1, -1):
-        pattern[i] = 1 if s == 0 else -1
-        if i > 0 and back[i, k, s]:
-            k, s = k - 1, 1 - s
-    return abs(value), normalize_patterns(pattern)
+        a = lam[i]
+        for k in range(K + 1):
+            for s in range(2):
+                best, at = F[i - 1, k, s], P[i - 1, k, s]
+                if k > 0 and F[i - 1, k - 1, 1 - s] > best:
+                    best, at = F[i - 1, k - 1, 1 - s], i
+                F[i, k, s] = best + a if s == 0 else best - a
+                P[i, k, s] = at
+    return F, P
 
 
-def sample_unit_patterns(family, x_sorted, *, n_units: int = 20000, seed: int = 0,
-                         chunk: int = 5000) -> np.ndarray:
-    """Normalized unique patterns of ``n_units`` random units of ``family`` on the sorted points.
+@_njit_cached
+def backward_table(lam, K):
+    """B[i, k, σ] of the switching DP (suffixes ``j ≥ i``), shape (n, K + 1, 2), and its pointers."""
+    n = lam.size
+    B = np.empty((n, K + 1, 2))
+    P = np.full((n, K + 1, 2), n, np.int32)
+    for k in range(K + 1):
+        B[n - 1, k, 0] = lam[n - 1]
+        B[n - 1, k, 1] = -lam[n - 1]
+    for i in range(n - 2, -1, -1):
+        a = lam[i]
+        for k in range(K + 1):
+            for s in range(2):
+                best, at = B[i + 1, k, s], P[i + 1, k, s]
+                if k > 0 and B[i + 1, k - 1, 1 - s] > best:
+                    best, at = B[i + 1, k - 1, 1 - s], i + 1
+                B[i, k, s] = best + a if s == 0 else best - a
+                P[i, k, s] = at
+    return B, P
 
-    Units come from :meth:`DeepSignNet.random_init` (seeded); their unit-neuron
-    outputs on the data are flipped to start at the 'on' value and deduplicated.
-    Constant patterns are included if they occur.
 
-    Returns
-    -------
-    ndarray of int8, shape (p, n)
-    """
-    x = np.asarray(x_sorted, dtype=np.float64)
-    out = []
-    with torch.no_grad():
-        for i, start in enumerate(range(0, int(n_units), chunk)):
-            net = family.network(width=min(chunk, int(n_units) - start))
-            net.random_init([seed * 100_003 + i], x)
-            g = net.unit_outputs(torch.as_tensor(x))[0].numpy()
-            g = np.rint(g).astype(np.int8)
-            out.append(np.unique(normalize_patterns(g, family.activation), axis=0))
-    return np.unique(np.concatenate(out), axis=0)
+@_njit_cached
+def max_switching_value(lam, K):
+    """``max_s λᵀs`` over patterns with at most ``K`` switches (= ``max |λᵀs|``), ``O(K)`` memory."""
+    n = lam.size
+    cur = np.empty((K + 1, 2))
+    for k in range(K + 1):
+        cur[k, 0] = lam[0]
+        cur[k, 1] = -lam[0]
+    for i in range(1, n):
+        a = lam[i]
+        for k in range(K, -1, -1):          # downwards: cur[k − 1] is still row i − 1
+            s0 = cur[k, 0]
+            s1 = cur[k, 1]
+            if k > 0:
+                if cur[k - 1, 1] > s0:
+                    s0 = cur[k - 1, 1]
+                if cur[k - 1, 0] > s1:
+                    s1 = cur[k - 1, 0]
+            cur[k, 0] = s0 + a
+            cur[k, 1] = s1 - a
+    return max(cur[K, 0], cur[K, 1])
+
+
+@_njit_cached
+def _trace_left(P, i, k, s, out):
+    """Boundaries of the best prefix in state (i, k, s) into ``out`` (decreasing); their count."""
+    m = 0
+    while k > 0:
+        b = P[i, k, s]
+        if b == 0:
+            break
+        out[m] = b
+        m += 1
+        i, k, s = b - 1, k - 1, 1 - s
+    return m
+
+
+@_njit_cached
+def _trace_right(P, i, k, s, out):
+    """Boundaries of the best suffix in state (i, k, s) into ``out`` (increasing); their count."""
+    n = P.shape[0]
+    m = 0
+    while k > 0:
+        b = P[i, k, s]
+        if b == n:
+            break
+        out[m] = b
+        m += 1
+        i, k, s = b, k - 1, 1 - s
+    return m
+
+
+@_njit_cached
+def best_pattern_gaps(F, P):
+    """``(max_s λᵀs, gaps of a maximizer padded with n − 1)`` from the forward table."""
+    n, K = F.shape[0], F.shape[1] - 1
+    s = 0 if F[n - 1, K, 0] >= F[n - 1, K, 1] else 1
+    bounds = np.empty(K, np.int64)
+    m = _trace_left(P, n - 1, K, s, bounds)
+    gaps = np.full(K, n - 1, np.int64)
+    for j in range(m):
+        gaps[j] = bounds[m - 1 - j] - 1
+    return F[n - 1, K, s], gaps
+
+
+@_njit_cached
+def switch_profile(F, B):
+    """``v[b − 1]``: the best ``λᵀs`` over patterns with a switch at boundary ``b`` (b = 1..n−1),
+    and the state ``2 k₁ + σ`` of its prefix."""
+    n, K = F.shape[0], F.shape[1] - 1
+    v = np.full(n - 1, -np.inf)
+    arg = np.zeros(n - 1, np.int64)
+    for b in range(1, n):
+        best, code = -np.inf, 0
+        for k1 in range(K):
+            for s in range(2):
+                val = F[b - 1, k1, s] + B[b, K - 1 - k1, 1 - s]
+                if val > best:
+                    best, code = val, 2 * k1 + s
+        v[b - 1] = best
+        arg[b - 1] = code
+    return v, arg
+
+
+@_njit_cached
+def trace_through(PF, PB, boundaries, codes):
+    """Gap rows (padded with n − 1) of the best pattern through each boundary, given its state."""
+    n, K = PF.shape[0], PF.shape[1] - 1
+    out = np.full((boundaries.size, K), n - 1, np.int64)
+    left = np.empty(K, np.int64)
+    right = np.empty(K, np.int64)
+    for r in range(boundaries.size):
+        b, k1, s = boundaries[r], codes[r] // 2, codes[r] % 2
+        m = _trace_left(PF, b - 1, k1, s, left)
+        for j in range(m):
+            out[r, j] = left[m - 1 - j] - 1
+        out[r, m] = b - 1
+        q = _trace_right(PB, b, K - 1 - k1, 1 - s, right)
+        for j in range(q):
+            out[r, m + 1 + j] = right[j] - 1
+    return out

@@ -56,13 +56,12 @@ import numpy as np
 import torch
 
 from lassobook.families.sign import exact_certificate
-from lassobook.families.sign_network import DeepSignNet, unit_weights
+from lassobook.families.sign_network import DeepSignNet, sample_unit_patterns, unit_weights
 from lassobook.families.sign_patterns import (
     count_switches,
     dictionary_size,
     enumerate_unit_patterns,
     max_switches,
-    sample_unit_patterns,
     switching_patterns,
 )
 
