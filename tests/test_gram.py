@@ -187,3 +187,32 @@ def test_a_cycling_active_set_is_checked_not_discarded():
         d = np.sqrt(np.diag(G))
         assert _is_optimal(G, b, beta, z, scale=d)
         assert np.count_nonzero(z) <= np.linalg.matrix_rank(G)
+
+
+@pytest.mark.parametrize("activation, depth", [("relu", 2), ("relu", 3)])
+def test_working_set_switches_to_forms_when_it_outgrows_the_cache(activation, depth, monkeypatch):
+    """A working set that starts with evaluated columns and outgrows the cache switches to Gram
+    entries from forms (not re-evaluating its columns at every step); the fit certifies and equals
+    the all-cached fit to the solver's tolerance."""
+    from lassobook.solvers import working_set
+
+    rng = np.random.default_rng(1)
+    n = 2000
+    x = np.sort(rng.uniform(0, 10, n))
+    y = np.sin(x) + 0.1 * rng.standard_normal(n)
+    fam = lb.get_family(activation, depth)
+    ref = lb.fit(x, y, family=fam, beta=0.003 * n)
+    made = []
+    original = working_set._WorkingSet.__init__
+
+    def mid_cache(self, *args, **kwargs):
+        original(self, *args, **{**kwargs, "cache": 64 * n})    # columns kept up to 64 of them
+        made.append((self, self.pg is None))
+
+    monkeypatch.setattr(working_set._WorkingSet, "__init__", mid_cache)
+    fit = lb.fit(x, y, family=fam, beta=0.003 * n)
+    (W, cached_at_start), = made
+    assert cached_at_start and W.pg is not None and W.raw is None     # started cached, switched
+    assert fit.history[0]["working_set"] <= 64 < fit.working_set_size
+    assert fit.certificate().certified
+    assert fit.objective == pytest.approx(ref.objective, rel=1e-7)

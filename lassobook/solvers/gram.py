@@ -276,6 +276,9 @@ class _WorkingSet:
             if len(fresh) < len(ids):
                 new = new[list(fresh.values())]
                 ids = list(fresh)
+        if self.pg is None and hasattr(self.oracle, "form") and len(self) and (
+                self.yc.size * (len(self) + new.shape[0]) > self.cache):
+            self._to_forms()          # the columns outgrow the cache: re-evaluating them costs N·|W|
         if self.pg is not None:
             return self._add_forms(new, ids)
         raw = self.oracle.matrix(new)
@@ -318,6 +321,12 @@ class _WorkingSet:
             self.raw = np.hstack([self.raw, raw]) if self.yc.size * k1 <= self.cache else None
         self.members.update(ids)
         return new.shape[0]
+
+    def _to_forms(self) -> None:
+        """Gram matrix, means and ``b`` of the working set from prefix sums from now on (no columns kept)."""
+        self.pg = PrefixGram(self.oracle.xs, self.w, self.yc)
+        self.G, self.means, self.b = self.pg.centred(self.oracle.form(self.keys))
+        self.raw = None
 
     def _add_forms(self, new, ids) -> int:
         """:meth:`add` for oracles with piecewise-linear forms: ``O(log N)`` per Gram entry."""
