@@ -229,16 +229,3 @@ def _peaks(values: np.ndarray) -> np.ndarray:
     left = np.concatenate([[-np.inf], a[:-1]])
     right = np.concatenate([a[1:], [-np.inf]])
     return np.flatnonzero((a >= left) & (a >= right))
-
-
-def _suffix_arg(F: np.ndarray, better) -> np.ndarray:
-    """Index of the suffix maximum (``better = np.greater``) or minimum (``np.less``) of ``F``, per start index."""
-    n = F.size
-    out = np.empty(n, dtype=np.int64)
-    best = n - 1
-    Fl = F.tolist()   # an O(N) Python loop (10⁵ points: ~20 ms); numpy has no arg-accumulate
-    for m in range(n - 1, -1, -1):
-        if better(Fl[m], Fl[best]):
-            best = m
-        out[m] = best
-    return out
