@@ -39,7 +39,8 @@ Choosing the solver
 -------------------
 ``solver="auto"`` (the default) takes the structured working-set solver
 (:mod:`lassobook.solvers.working_set`: exact active-set solves, sparse optima, memory
-that grows with ``N`` times the working set) where the family has an oracle, and
+of a few dozen arrays of ``N`` numbers plus the solution's columns) where the family
+has an oracle, and
 the dense path (cvxpy + Clarabel over the whole dictionary) otherwise — or when
 ``min_norm`` or a ``dictionary`` is asked for.  It estimates the chosen path's
 memory before allocating anything; where it does not fit the budget (default:

@@ -106,12 +106,6 @@ from lassobook.solvers.lasso import (
 SMALL_PROBLEM = 8_000_000
 
 
-#: What :func:`structured_oracle` supports, as text (also used in its error message).
-SUPPORTED = ("two-layer relu, leaky_relu, abs, threshold, sign; three-layer abs (parallel); "
-             "deep narrow relu of depth 3 and 4 (parallel); sign and threshold of depth >= 3 "
-             "(rectangular or tree, K switches)")
-
-
 def structured_oracle(family, data) -> StructuredOracle:
     """The structured oracle of ``family`` on ``data`` (the family's :meth:`~lassobook.core.family.Family.oracle` hook).
 
@@ -241,7 +235,8 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
     ----------
     x, y : array_like of shape (n,) (or a Dataset as ``x``)
     family : Family
-        One with a structured oracle (:data:`SUPPORTED`).
+        One with a structured oracle (``family.has_oracle``; the rows marked so in
+        :data:`lassobook.families.FAMILIES`).
     beta : float > 0
     tol : float > 0
         Stop when ``max_k |A_kᵀλ| ≤ β(1 + tol)`` over the full dictionary.
