@@ -26,6 +26,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -77,17 +78,23 @@ def run_case(csv: Path, n: int, beta0: float, case, timeout: float, work: Path) 
            "--widths", *map(str, widths), "--beta", repr(beta0 * n), "--quiet", "--out", str(out_dir)]
     env = dict(os.environ, OMP_NUM_THREADS="2", MKL_NUM_THREADS="2", OPENBLAS_NUM_THREADS="2")
     record = {"activation": act, "depth": depth, "architecture": arch, "widths": list(widths),
-              "n": n, "beta0": beta0, "beta": beta0 * n, "command": " ".join(cmd[2:])}
+              "n": n, "beta0": beta0, "beta": beta0 * n, "command": " ".join(cmd[2:]),
+              "load_average_before": os.getloadavg()[0]}
     t0 = time.perf_counter()
+    # own process group: on timeout the fit itself is killed, not only /usr/bin/time
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         record.update(status="timeout", wall_s=time.perf_counter() - t0, timeout_s=timeout)
         return record
-    record.update(_time_v(proc.stderr))
+    record.update(_time_v(stderr), load_average_after=os.getloadavg()[0])
     record["status"] = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
     if proc.returncode != 0:
-        record["error"] = proc.stderr.strip().splitlines()[-25:]
+        record["error"] = stderr.strip().splitlines()[-25:]
     fit_json = out_dir / "fit.json"
     if fit_json.exists():
         info = json.loads(fit_json.read_text())

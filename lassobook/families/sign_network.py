@@ -118,7 +118,7 @@ class DeepSignNet(ParallelNetwork):
         return out
 
     #: inputs are evaluated in chunks of at most this many hidden-neuron outputs (memory bound)
-    chunk_entries = 1 << 22
+    chunk_entries = 1 << 21
 
     def _chunks(self, x: torch.Tensor) -> list[torch.Tensor]:
         """``x`` cut into pieces whose hidden layers hold at most :attr:`chunk_entries` values."""
