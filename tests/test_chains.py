@@ -239,7 +239,11 @@ def test_book_helpers_census_rows_and_mirror_order():
     assert (census[list(KINK_CLASSES)].sum(axis=1) == census["columns"]).all()
     assert (census["other"] == 0).all()
     rows = activation_depth_rows()
-    assert len(rows) == 13 and len({(r[0], r[1]) for r in rows}) == 13
+    keys = {(r[0], r[1]) for r in rows}
+    assert len(keys) == len(rows)        # one row per (activations, depth)
+    # every homogeneous activation at depths 2-4, and the symmetrized ReLU
+    assert {(a, d) for a in ("relu", "leaky_relu", "abs") for d in (2, 3, 4)} <= keys
+    assert ("symmetrized_relu", 3) in keys
     data = lb.as_dataset(SECOND_ORDER_EXAMPLE["x"], SECOND_ORDER_EXAMPLE["y"])
     d = lb.build_dictionary(data, lb.get_family("abs", 4))
     second = np.flatnonzero(kink_census(d) == "second order")
