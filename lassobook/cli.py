@@ -291,26 +291,21 @@ def _fit_figure(fit, cert, family, beta: float, runs, n_seeds: int) -> bytes:
     """``fit.png`` as bytes (rendered in memory, so nothing is written before everything worked)."""
     import io
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure    # no pyplot: no GUI backend, nothing global
 
     from lassobook.plotting import plot_fit, plot_network
 
-    fig, ax = plt.subplots(figsize=(6, 3.6))
-    try:
-        verdict = "certified" if cert.certified else "NOT certified"
-        plot_fit(fit, ax, title=f"{family}, beta={beta:g}: {fit.support.size} units, {verdict}")
-        if runs is not None:
-            plot_network(runs.network, fit.data, ax, model=runs.best(),
-                         label=f"best of {n_seeds} Adam runs (gap {runs.gaps(fit.objective).min():.1e})")
-            ax.legend(fontsize=7)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=120)
-    finally:
-        plt.close(fig)
+    fig = Figure(figsize=(6, 3.6))
+    ax = fig.add_subplot()
+    verdict = "certified" if cert.certified else "NOT certified"
+    plot_fit(fit, ax, title=f"{family}, beta={beta:g}: {fit.support.size} units, {verdict}")
+    if runs is not None:
+        plot_network(runs.network, fit.data, ax, model=runs.best(),
+                     label=f"best of {n_seeds} Adam runs (gap {runs.gaps(fit.objective).min():.1e})")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
     return buf.getvalue()
 
 

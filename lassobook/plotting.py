@@ -7,7 +7,7 @@ these functions so the book looks like one book.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 import numpy as np
 
 #: Matplotlib settings of the book, applied when this module is imported: figures at most
@@ -21,7 +21,7 @@ RC = {
 }
 
 
-plt.rcParams.update(RC)
+mpl.rcParams.update(RC)   # pyplot itself is imported only where a figure is made
 
 
 STYLE = {
@@ -50,6 +50,8 @@ def input_grid(x, margin: float = 0.15, num: int = 801) -> np.ndarray:
 
 def _axes(ax):
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=(6.4, 4.0))
     return ax
 
@@ -114,7 +116,7 @@ def plot_features(dictionary, ax=None, columns=None, max_columns: int = 24, titl
     cols = cols[:max_columns]
     grid = input_grid(dictionary.data.x)
     values = dictionary.evaluate(grid, cols)
-    cmap = plt.get_cmap("viridis")
+    cmap = mpl.colormaps["viridis"]
     for i in range(values.shape[1]):
         ax.plot(grid, values[:, i], color=cmap(i / max(1, values.shape[1] - 1)), **STYLE["feature"])
     ax.plot(dictionary.data.x, np.zeros(dictionary.data.n), "|", color=STYLE["data"]["color"],
@@ -162,6 +164,8 @@ def plot_feature_panels(dictionary, columns, *, ncols: int = 3, panel=(2.5, 2.0)
     grid = input_grid(reach, margin=0.05)
     values = dictionary.evaluate(grid, cols)
     nrows = int(np.ceil(cols.size / ncols))
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False)
     for ax in axes.ravel()[cols.size:]:
         ax.axis("off")
