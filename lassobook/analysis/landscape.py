@@ -276,10 +276,8 @@ def classify_runs(runs, fit, *, rtol: float = 1e-3, near: float = 5e-2, radius: 
     runs : lassobook.training.AdamRuns
     fit : LassoFit
     """
-    import torch
-
     from lassobook.analysis.kinks import function_kinks
-    from lassobook.core.networks import as_tensor
+    from lassobook.core.networks import network_values
 
     data = fit.data
     xs = data.x_sorted
@@ -287,8 +285,7 @@ def classify_runs(runs, fit, *, rtol: float = 1e-3, near: float = 5e-2, radius: 
     gaps = (np.asarray(runs.objectives, dtype=np.float64) - fit.objective) / abs(fit.objective)
     span = xs[-1] - xs[0]
     grid = np.linspace(xs[0] - 0.05 * span, xs[-1] + 0.05 * span, 20001)
-    with torch.no_grad():
-        values = runs.network(as_tensor(grid)).numpy()
+    values = network_values(runs.network, grid)
     kinks = [k[(k >= xs[0] - radius) & (k <= xs[-1] + radius)]
              for k in function_kinks(values, grid, min_change)]
     stray = np.array([bool(k.size and not tight.near(k, radius).all()) for k in kinks])

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from lassobook.analysis.kinks import function_kinks
-from lassobook.core.networks import DTYPE, ParallelNetwork, as_tensor
+from lassobook.core.networks import DTYPE, ParallelNetwork, as_tensor, network_values
 from lassobook.core.points import reflect
 from lassobook.families.deep_narrow import DeepNarrowNet, DeepNarrowReLU, capped_ramp, chain_thresholds
 from lassobook.training import train_adam
@@ -243,8 +243,7 @@ def authors_kink(net, data, model: int | None = None) -> np.ndarray:
     ``|f(x) − max(y)| < 10⁻²`` (NaN if never), per copy (their ``plotresults``)."""
     xs = data.x_sorted
     grid = np.linspace(xs[0] - 0.5, xs[-1] + 0.5, 1000)
-    with torch.no_grad():
-        f = net(as_tensor(grid)).numpy()
+    f = network_values(net, grid)
     hit = np.abs(f - data.y.max()) < 1e-2
     first = np.where(hit.any(axis=1), grid[np.argmax(hit, axis=1)], np.nan)
     return first if model is None else first[model]
@@ -361,9 +360,8 @@ def reflection_hits(net, data, reflection_point: float, radius: float = 0.1,
     xs = data.x_sorted
     span = xs[-1] - xs[0]
     grid = np.linspace(xs[0] - 0.1 * span, xs[-1] + 0.1 * span, 20001)
-    with torch.no_grad():
-        values = net(as_tensor(grid)).numpy()
-        fitted = net(as_tensor(data.x)).numpy()
+    values = network_values(net, grid)
+    fitted = network_values(net, data.x)
     kinks = function_kinks(values, grid, min_change)
     ak = authors_kink(net, data)
     with np.errstate(invalid="ignore"):
