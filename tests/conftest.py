@@ -2,7 +2,7 @@
 
 import os
 
-# the same numbers on any x86-64 CPU, as `lassobook build` pins them (lassobook.build_record):
+# the same numbers on any x86-64 CPU, as `lassobook build` pins them (lassobook.book.record):
 # set before torch is imported, which reads it once
 os.environ.setdefault("MKL_CBWR", "AVX2")
 
