@@ -15,7 +15,9 @@ same family, ``K = 2``), depth 4 with widths (2, 2) rectangular (``K = m_1 = 2``
 and tree (``K = m_1 m_2 = 4``).  Targets (issue #16): ``N = 10⁵`` in < 30 s and
 < 1 GB at ``β = 0.01·N``; within 3x of that at ``β = 0.001·N``.
 
-Writes ``benchmarks/results/sign_scaling.json`` (``--out`` to change).
+Writes ``benchmarks/results/sign_scaling.json`` (``--out`` to change).  The committed
+file collects several invocations (``runs``, each with its command-line scope and the
+machine's load, which dominates wall times on a shared 2-core machine).
 """
 
 from __future__ import annotations
