@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from lassobook.core.activations import activation
-from lassobook.core.certificate import Certificate
+from lassobook.core.certificate import Certificate, certify
 from lassobook.core.data import Dataset, as_dataset
 from lassobook.core.family import Family
 from lassobook.core.oracle import StructuredOracle
@@ -49,7 +49,6 @@ from lassobook.families.sign_patterns import (
     forward_table,
     gaps_to_switch_params,
     max_switches,
-    max_switching_correlation,
     max_switching_value,
     pattern_gaps,
     switch_profile,
@@ -457,24 +456,11 @@ def exact_certificate(fit, *, tol: float = 1e-5) -> Certificate:
 
     On the data a unit's output is one of finitely many patterns; for a
     :class:`DeepSign` family (or the two-layer sign/threshold family, ``K = 1``)
-    these are the patterns with at most ``K`` switches, and
-    :func:`max_switching_correlation` maximizes ``|λᵀg|`` over all of them
-    exactly.  Threshold patterns are ``(g + 1)/2`` and ``1ᵀλ = 0``, so
-    ``|λᵀh| = |λᵀg|/2``.
+    these are the patterns with at most ``K`` switches, and the family's oracle
+    maximizes ``|λᵀg|`` over all of them exactly.  This is the one certificate of
+    the package (:func:`lassobook.core.certificate.certify`) with the exact
+    maximum, named for the chapter; the gap and rebuilt-network checks come with it.
     """
-    fam, data = fit.family, fit.data
-    if fam.activation not in SIGN_ACTIVATIONS:
-        raise ValueError(f"the exact certificate is for sign/threshold families, not {fam.activation!r}")
-    K = fam.K if isinstance(fam, DeepSign) else 1
-    lam = fit.solution.residual[data.order]
-    lam = lam - lam.mean()  # exactly orthogonal to the constant pattern
-    value, pattern = max_switching_correlation(lam, K)
-    off, on = activation(fam.activation).levels
-    value = 0.5 * (on - off) * value
-    beta = fit.beta
-    dict_max = float(np.abs(fit.solution.residual @ fit.dictionary.matrix).max())
-    ratio = value / beta
-    worst = {f"switch_{l}": float(data.x_sorted[g + 1]) for l, g in enumerate(pattern_gaps(pattern)[0])}
-    return Certificate(max_dual=value, beta=beta, ratio=ratio, max_dual_violation=max(0.0, ratio - 1.0),
-                       certified=bool(value <= beta * (1 + tol)), tol=tol, dictionary_max=dict_max,
-                       worst=worst, n_shapes=2 * dictionary_size(data.n, K) + 2)
+    if fit.family.activation not in SIGN_ACTIVATIONS:
+        raise ValueError(f"the exact certificate is for sign/threshold families, not {fit.family.activation!r}")
+    return certify(fit, tol=tol, sampled=False)
