@@ -26,7 +26,8 @@ def test_license_is_mit_and_matches_pyproject():
     assert "Copyright (c) 2026 The lassobook authors" in text
     assert "WITHOUT WARRANTY OF ANY KIND" in text
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    assert re.search(r'^license\s*=\s*\{\s*text\s*=\s*"MIT"\s*\}', pyproject, re.M)
+    assert re.search(r'^license\s*=\s*"MIT"\s*$', pyproject, re.M)          # SPDX expression (PEP 639)
+    assert re.search(r'^license-files\s*=\s*\["LICENSE"\]', pyproject, re.M)
 
 
 # CFF 1.2.0: keys required at the top level and in a reference (preferred-citation / references).
