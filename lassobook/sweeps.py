@@ -82,11 +82,11 @@ def sweep(fn: Callable, tasks: Iterable[Mapping[str, Any]], *, n_jobs: int | Non
     tasks = [dict(t) for t in tasks]
     if progress is None:
         progress = sys.stderr.isatty()
-    calls = (delayed(_single_threaded)(fn, task) for task in tasks)
     if backend is None and n_jobs == 1:
         from tqdm.auto import tqdm
 
         return [_single_threaded(fn, task) for task in tqdm(tasks, disable=not progress, leave=False)]
     config = {"n_jobs": n_jobs} if backend is None else {"backend": backend, "n_jobs": n_jobs}
+    calls = (delayed(_single_threaded)(fn, task) for task in tasks)
     with parallel_config(**config):
         return list(Parallel(return_as="list", verbose=5 if progress else 0)(calls))
