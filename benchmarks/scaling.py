@@ -1,7 +1,7 @@
-"""Scaling of certified global training: the ``lassobook fit`` command at N = 10⁶, and the
-structured solver vs dense cvxpy vs Adam.
+"""Scaling of certified global training: whole ``lassobook fit`` processes at the sizes of
+issue #16, and the structured solver vs dense cvxpy vs Adam.
 
-    python benchmarks/scaling.py                          # the targets of issue #16 (~10 min)
+    python benchmarks/scaling.py                          # the targets of issue #16 (~12 min)
     python benchmarks/scaling.py --families relu2,deep3 --beta0s 0.01 --n 100000   # a subset
     python benchmarks/scaling.py --quick                  # issue #6: structured vs dense vs Adam
     python benchmarks/scaling.py --methods compare,structured,dense,adam   # issue #6, full
@@ -15,11 +15,15 @@ wall time, ``cpu_s`` its own user + system CPU seconds, ``rss_mb`` its peak resi
 memory (``ru_maxrss`` of that child alone, from ``os.wait4``); ``pass_s`` is the time of one pass over the data measured in this process
 just before (``np.sort`` plus ``np.cumsum`` of N random numbers, best of 3), and
 ``passes = time / pass_s`` the run in units of that pass, which is what to compare
-across machines and loads.  ``iterations`` and ``working_set`` come from the run's
-``fit.json`` (``solver``), as do ``certified`` and ``objective``.  Targets (issue #16,
-at β₀ = 0.01; 3x the time at β₀ = 0.001): depth-2 ReLU, leaky ReLU and absolute
-value at N = 10⁶ in under 10 s and 1 GB, ReLU chains of depth 3 and 4 in under 60 s
-and 2 GB (``TARGETS``).  Results: ``benchmarks/results/scaling_cli.json``.
+across machines and loads; ``load_before`` is the machine's load average when the
+case started.  ``iterations`` and ``working_set`` come from the run's ``fit.json``
+(``solver``), as do ``certified`` and ``objective``.  Targets (``TARGETS``: issue #16,
+at β₀ = 0.01; 3x the time at β₀ = 0.001): depth-2 ReLU, leaky ReLU and absolute value
+at N = 10⁶ in under 10 s and 1 GB; ReLU chains of depth 3 and 4 at N = 10⁶ in under
+60 s and 2 GB; three-layer absolute value and symmetrized ReLU at N = 10⁴ in under
+30 s and 2 GB; deep sign and threshold networks of depth 3 and 4, rectangular and
+tree (widths 2 and 2 × 2: ``K`` = 2 switches, and 4 for the depth-4 tree) at N = 10⁵
+in under 30 s and 1 GB.  Results: ``benchmarks/results/scaling_cli.json``.
 
 The other methods (issue #6):
 
@@ -77,6 +81,13 @@ FAMILIES = {
     "deep4": dict(activation="relu", depth=4),
     "abs3": dict(activation="abs", depth=3),
     "sign2": dict(activation="sign", depth=2),
+    "symrelu3": dict(activation="symmetrized_relu", depth=3),
+    # deep sign and threshold networks: K = 2 switches (depth 3, and depth 4 rectangular) and
+    # K = 4 (depth 4 tree); at depth 3 with widths (2,) the two architectures are one family
+    **{f"{short}{depth}{tag}": dict(activation=act, depth=depth, architecture=arch, widths=widths)
+       for short, act in (("sign", "sign"), ("thr", "threshold"))
+       for depth, tag, arch, widths in ((3, "r", "rectangular", (2,)), (3, "t", "tree", (2,)),
+                                        (4, "r", "rectangular", (2, 2)), (4, "t", "tree", (2, 2)))},
 }
 
 #: (family, N values) for the structured solver, per profile
@@ -93,11 +104,12 @@ ADAM_N = {"relu2": [100, 1000], "deep3": [100], "deep4": [16, 100], "abs3": [30,
 COMPARE_QUICK = {"deep4": [16], "deep3": [16], "relu2": [100], "abs3": [30]}
 COMPARE_FULL = {"deep4": [8, 16], "deep3": [16, 30], "relu2": [100], "abs3": [30], "sign2": [1000]}
 METHODS = ("cli", "compare", "structured", "dense", "adam")
-#: issue #16: (seconds, GB) per family for one ``lassobook fit`` process at N = 10⁶, β = 0.01·N
-#: (at β = 0.001·N the time limit is 3x)
-TARGETS = {"relu2": (10.0, 1.0), "leaky2": (10.0, 1.0), "abs2": (10.0, 1.0),
-           "deep3": (60.0, 2.0), "deep4": (60.0, 2.0)}
-CLI_N = 1_000_000
+#: issue #16: (N, seconds, GB) per family for one ``lassobook fit`` process at β = 0.01·N
+#: (at β = 0.001·N the time limit is 3x, no memory limit)
+TARGETS = {"relu2": (10**6, 10.0, 1.0), "leaky2": (10**6, 10.0, 1.0), "abs2": (10**6, 10.0, 1.0),
+           "deep3": (10**6, 60.0, 2.0), "deep4": (10**6, 60.0, 2.0),
+           "abs3": (10**4, 30.0, 2.0), "symrelu3": (10**4, 30.0, 2.0),
+           **{f"{a}{d}{t}": (10**5, 30.0, 1.0) for a in ("sign", "thr") for d in (3, 4) for t in "rt"}}
 CLI_BETA0 = (0.01, 0.001)
 
 
@@ -284,6 +296,8 @@ def run_cli(case: dict, csv: Path, folder: Path, timeout: float) -> dict:
            "fit", str(csv), "--x", "x", "--y", "y",
            "--activation", fam["activation"], "--depth", str(fam["depth"]),
            "--beta", repr(case["beta0"] * case["n"]), "--out", str(out), "--quiet"]
+    if "architecture" in fam:
+        cmd += ["--architecture", fam["architecture"], "--widths", *map(str, fam["widths"])]
     row = dict(case, beta=case["beta0"] * case["n"], pass_s=one_pass(case["n"]))
     with open(folder / "stderr.txt", "w+") as err:
         t0 = time.perf_counter()
@@ -303,7 +317,7 @@ def run_cli(case: dict, csv: Path, folder: Path, timeout: float) -> dict:
         return dict(row, status=f"error (exit {proc.returncode}): {why}"[:300])
     record = json.loads((out / "fit.json").read_text())
     solver = record.get("solver", {})
-    seconds, gb = TARGETS.get(case["family"], (float("nan"), float("nan")))
+    _, seconds, gb = TARGETS.get(case["family"], (None, float("nan"), float("nan")))
     if case["beta0"] < 0.01:          # issue #16: 3x the time at β = 0.001·N (no memory target)
         seconds, gb = 3 * seconds, None
     return dict(row, status="ok", certified=record["certified"], objective=record["objective"],
@@ -319,9 +333,10 @@ def run_cli_cases(args, families: list[str]) -> None:
     import tempfile
 
     beta0s = [float(b) for b in args.beta0s.split(",") if b]
-    cases = [dict(method="cli", family=f, n=args.n, beta0=b) for b in beta0s for f in families
-             if f in TARGETS]
+    cases = [dict(method="cli", family=f, n=args.n or TARGETS[f][0], beta0=b) for b in beta0s
+             for f in families if f in TARGETS]
     meta = dict(method="cli", n=args.n, beta0s=beta0s, families=families, timeout=args.timeout or 600.0,
+                load_before=os.getloadavg()[0],
                 data="x ~ U(0, 10), y = sin x + 0.3 N(0, 1), seed 0", python=platform.python_version(),
                 machine=platform.machine(), cpus=os.cpu_count(), date=time.strftime("%Y-%m-%d %H:%M:%S"))
     out = Path(args.out_cli)
@@ -330,10 +345,12 @@ def run_cli_cases(args, families: list[str]) -> None:
     print(f"{'family':<7} {'N':>8} {'beta':>8} {'time s':>8} {'cpu s':>6} {'target':>7} {'RSS MB':>7} "
           f"{'passes':>7} {'iter':>5} {'W':>5} {'units':>5} status")
     with tempfile.TemporaryDirectory(prefix="lassobook-scaling-") as tmp:
-        csv = Path(tmp) / "data.csv"
-        write_csv(csv, args.n)
         for case in cases:
-            row = run_cli(case, csv, Path(tmp), meta["timeout"])
+            csv = Path(tmp) / f"data-{case['n']}.csv"
+            if not csv.exists():
+                write_csv(csv, case["n"])
+            load = os.getloadavg()[0]
+            row = dict(run_cli(case, csv, Path(tmp), meta["timeout"]), load_before=load)
             rows.append(row)
             ok = row["status"] if row["status"] != "ok" else (
                 ("certified" if row["certified"] else "NOT certified")
@@ -343,6 +360,7 @@ def run_cli_cases(args, families: list[str]) -> None:
                   f"{row['passes']:>7.0f} {row.get('iterations') or 0:>5} {row.get('working_set') or 0:>5} "
                   f"{row.get('units', 0):>5} {ok}", flush=True)
             out.write_text(json.dumps(dict(meta=dict(meta, complete=False), rows=rows), indent=1))
+    meta["load_after"] = os.getloadavg()[0]
     out.write_text(json.dumps(dict(meta=dict(meta, complete=True), rows=rows), indent=1))
     print(f"wrote {out}")
 
@@ -383,7 +401,8 @@ def main(argv=None):
     ap.add_argument("--methods", default=None,
                     help=f"comma-separated subset of {','.join(METHODS)} (default: cli, the issue-16 "
                          f"targets; with --quick: issue #6's compare,structured,dense,adam)")
-    ap.add_argument("--n", type=int, default=CLI_N, help=f"cli: training points (default {CLI_N})")
+    ap.add_argument("--n", type=int, default=None,
+                    help="cli: training points (default: each family's target size, TARGETS)")
     ap.add_argument("--beta0s", default=",".join(map(str, CLI_BETA0)),
                     help="cli: comma-separated beta0 values, beta = beta0 * N (default 0.01,0.001)")
     ap.add_argument("--out-cli", default=str(ROOT / "benchmarks" / "results" / "scaling_cli.json"),

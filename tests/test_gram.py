@@ -216,3 +216,82 @@ def test_working_set_switches_to_forms_when_it_outgrows_the_cache(activation, de
     assert fit.history[0]["working_set"] <= 64 < fit.working_set_size
     assert fit.certificate().certified
     assert fit.objective == pytest.approx(ref.objective, rel=1e-7)
+
+
+
+# --------------------------------------------------------------------------- working-set storage (issue 16)
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(1, 30), q=st.data(), seed=st.integers(0, 10**6))
+def test_cholesky_downdate_is_the_factor_of_the_smaller_matrix(m, q, seed):
+    """_chol_delete removes a row and column of the factored matrix: L'L'ᵀ is the matrix without
+    them, L' lower triangular with a positive diagonal."""
+    from lassobook.solvers.gram_lasso import _chol_delete
+
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m + 3, m))
+    G = A.T @ A
+    L = np.linalg.cholesky(G)
+    j = q.draw(st.integers(0, m - 1))
+    _chol_delete(L, m, j)
+    keep = np.delete(np.arange(m), j)
+    small = L[:m - 1, :m - 1]
+    assert np.allclose(small @ small.T, G[np.ix_(keep, keep)], rtol=1e-10, atol=1e-10 * np.abs(G).max())
+    assert np.all(np.triu(small, 1) == 0) and np.all(np.diag(small) > 0)
+    assert np.all(L[m - 1] == 0) and np.all(L[:, m - 1] == 0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), steps=st.lists(st.tuples(st.integers(1, 25), st.floats(0.0, 0.9)),
+                                                   min_size=1, max_size=6))
+def test_working_set_gram_grows_and_shrinks_in_place(seed, steps):
+    """The working set's Gram matrix, grown in place (regrid) and shrunk in place (compact) through
+    any sequence of additions and removals, is the Gram matrix of its centred columns."""
+    from lassobook.solvers.gram import _WorkingSet
+
+    rng = np.random.default_rng(seed)
+    n = 30                                                   # 27 841 columns with K = 4
+    x = np.sort(rng.uniform(-3, 3, n))
+    y = np.sin(x) + 0.1 * rng.standard_normal(n)
+    fam = lb.get_family("sign", depth=4, architecture="tree", widths=(2, 2))
+    oracle = structured_oracle(fam, (x, y))
+    w = rng.uniform(0.5, 2.0, n)
+    yc = y - (w @ y) / w.sum()
+    W = _WorkingSet(oracle, yc, w, cache=0)                  # Gram entries from forms
+    assert W.pg is not None
+    pool = oracle.all_keys()
+    for add, drop in steps:
+        W.add(pool[rng.choice(pool.shape[0], add, replace=False)])
+        mask = rng.uniform(size=len(W)) >= drop
+        mask[0] = True
+        W.keep(mask)
+        cols = oracle.matrix(W.keys)
+        cols = cols - (w @ cols) / w.sum()
+        ref = cols.T @ (cols * w[:, None])
+        assert W.G.flags.c_contiguous and W.G.shape == (len(W), len(W))
+        assert np.abs(W.G - ref).max() <= 1e-9 * (1 + np.abs(ref).max())
+        assert np.abs(W.b - cols.T @ (w * yc)).max() <= 1e-9 * (1 + np.abs(ref).max())
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), k=st.integers(2, 60), cap=st.integers(1, 60))
+def test_keep_mask_keeps_the_support_and_the_most_correlated(seed, k, cap):
+    """_keep_mask: every support column, nothing below the floor, at most max(cap, support) columns,
+    and no dropped column above the floor more correlated than a kept one outside the support."""
+    from types import SimpleNamespace
+
+    from lassobook.solvers.working_set import _keep_mask
+
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((k + 5, k))
+    G, b = A.T @ A, rng.standard_normal(k) * 3
+    z = np.where(rng.uniform(size=k) < 0.2, rng.standard_normal(k), 0.0)
+    big = z != 0
+    corr = np.abs(b - G @ z)
+    floor = float(np.median(corr))
+    mask = _keep_mask(SimpleNamespace(G=G, b=b), z, big, floor, cap)
+    assert mask[big].all()
+    assert not (mask & ~big & (corr < floor * (1 - 1e-12))).any()
+    assert mask.sum() <= max(cap, int(big.sum()))
+    kept, dropped = corr[mask & ~big], corr[~mask & (corr >= floor)]
+    if kept.size and dropped.size:
+        assert kept.min() >= dropped.max() * (1 - 1e-12)

@@ -422,13 +422,37 @@ def test_structured_fit_at_n_2000_is_certified(activation):
 
 
 def test_network_in_chunks_equals_one_pass():
+    """The torch forward (taken when gradients are on) in chunks equals it in one pass."""
     fam = lb.get_family("threshold", depth=4, architecture="tree", widths=(2, 2))
     net = fam.network(width=7, n_models=2)
     x = np.linspace(-2, 2, 1001)
     net.random_init([3, 4], x)
-    with torch.no_grad():
-        whole = net(torch.as_tensor(x)).numpy()
-        net.chunk_entries = 50                       # a few points per chunk
-        assert len(net._chunks(torch.as_tensor(x))) > 10
-        parts = net(torch.as_tensor(x)).numpy()
+    whole = net(torch.as_tensor(x)).detach().numpy()
+    net.chunk_entries = 50                           # a few points per chunk
+    assert len(net._chunks(torch.as_tensor(x))) > 10
+    parts = net(torch.as_tensor(x)).detach().numpy()
     assert np.allclose(whole, parts, rtol=1e-13, atol=1e-13)
+
+
+@given(act=st.sampled_from(["sign", "threshold"]), aw=st.sampled_from(ARCHS),
+       seed=st.integers(0, 10**6), models=st.integers(1, 3))
+def test_compiled_forward_is_the_torch_forward(act, aw, seed, models):
+    """Without gradients the network is evaluated by one compiled pass (sign_forward): the same
+    unit outputs as the torch forward, on random weights (some units with coefficient 0) and on
+    points placed exactly where level-1 neurons switch."""
+    arch, widths = aw
+    net = DeepSignNet(act, len(widths) + 2, arch, widths, width=9, n_models=models)
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen, dtype=p.dtype))
+        net.alpha[:, ::4] = 0.0
+    rng = np.random.default_rng(seed)
+    w, b = net.first_w.detach().numpy(), net.first_b.detach().numpy()
+    x = np.concatenate([rng.uniform(-3, 3, 200), (-b / w).ravel()[:40], [0.0]])
+    reference = net(torch.as_tensor(x)).detach().numpy()            # torch (gradients on)
+    with torch.no_grad():
+        compiled = net(torch.as_tensor(x)).numpy()
+    assert compiled.shape == reference.shape == (models, x.size)
+    scale = 1 + float((net.alpha * net.amplitude).detach().abs().sum(dim=1).max())
+    assert np.abs(compiled - reference).max() <= 1e-12 * scale

@@ -148,8 +148,16 @@ class PrefixGram:
         return (A.c[:, None, :, None] * B.c[None, :, None, :] * prod).sum(axis=(2, 3))
 
     def _steps_steps(self, A, B):
-        V = self._tail(np.maximum(A.s[:, None, :, None], B.s[None, :, None, :]), strict=False)
-        return (A.d[:, None, :, None] * B.d[None, :, None, :] * V[0]).sum(axis=(2, 3))
+        """``Σ w 1[x ≥ s] 1[x ≥ s']`` is the tail from ``max(s, s')``, whose index is the larger of the
+        two steps' own indices (``searchsorted`` is monotone): ``k_A + k_B`` binary searches, then
+        one compiled pass over the ``k_A × k_B`` pairs (:func:`step_gram`)."""
+        out = np.zeros((len(A), len(B)))
+        if A.s.shape[1] and B.s.shape[1]:
+            ia = np.searchsorted(self.x, A.s, side="left")
+            ib = np.searchsorted(self.x, B.s, side="left")
+            step_gram(ia, np.ascontiguousarray(A.d, dtype=np.float64), ib,
+                      np.ascontiguousarray(B.d, dtype=np.float64), self.S[0], out)
+        return out
 
     def _ramps_steps(self, A, B):
         """``Σ w (x − t)_+ 1[x ≥ s]``: over ``x ≥ s`` if ``s > t``, else over ``x > t``."""
@@ -242,13 +250,40 @@ class _WorkingSet:
         self.chunk = int(chunk) if chunk is not None else max(1, int(chunk_entries) // max(1, yc.size))
         self.keys = np.empty((0, oracle.key_width), dtype=np.int64)
         self.means = np.empty(0)
-        self.G = np.empty((0, 0))
+        self._mem = np.empty(0)          # G's storage: its first k² numbers, rows of length k
         self.b = np.empty(0)
         self.raw = np.empty((yc.size, 0)) if self.pg is None else None
         self.members: set = set()
 
     def __len__(self):
         return self.keys.shape[0]
+
+    @property
+    def G(self) -> np.ndarray:
+        """The centred Gram matrix of the working set (C-contiguous, a view of its storage)."""
+        k = self.b.size
+        return self._mem[:k * k].reshape(k, k)
+
+    def _set_gram(self, G) -> None:
+        k = G.shape[0]
+        self._mem = np.empty(k * k + k * k // 4)
+        self._mem[:k * k] = G.ravel()
+
+    def _extend_gram(self, cross, Gnn) -> None:
+        """``G ← [[G, cross], [crossᵀ, Gnn]]`` in place: the old rows move to their new length
+        (:func:`regrid`), new storage only when it is full (25% room), never a second copy of
+        ``G`` besides that.  Call before ``b`` grows."""
+        k0, kn = cross.shape
+        k1 = k0 + kn
+        if k1 * k1 > self._mem.size:
+            mem = np.empty(k1 * k1 + k1 * k1 // 4)
+            mem[:k0 * k0] = self._mem[:k0 * k0]
+            self._mem = mem
+        regrid(self._mem, k0, k1)
+        G = self._mem[:k1 * k1].reshape(k1, k1)
+        G[:k0, k0:] = cross
+        G[k0:, :k0] = cross.T
+        G[k0:, k0:] = Gnn
 
     def centred(self, idx) -> np.ndarray:
         if self.raw is not None:
@@ -294,7 +329,8 @@ class _WorkingSet:
         k0 = len(self)
         if k0 == 0:
             wcols = cols * self.w[:, None]
-            self.G, self.b, self.keys, self.means = cols.T @ wcols, cols.T @ self.wyc, new, mu
+            self._set_gram(cols.T @ wcols)
+            self.b, self.keys, self.means = cols.T @ self.wyc, new, mu
             if self.raw is not None:
                 self.raw = raw if raw.size <= self.cache else None
             self.members.update(ids)
@@ -308,12 +344,7 @@ class _WorkingSet:
                 idx = np.arange(start, min(k0, start + self.chunk))
                 cross[idx] = self.centred(idx).T @ wcols
         k1 = k0 + new.shape[0]
-        G = np.empty((k1, k1))
-        G[:k0, :k0] = self.G
-        G[:k0, k0:] = cross
-        G[k0:, :k0] = cross.T
-        G[k0:, k0:] = cols.T @ wcols
-        self.G = G
+        self._extend_gram(cross, cols.T @ wcols)
         self.b = np.concatenate([self.b, cols.T @ self.wyc])
         self.keys = np.concatenate([self.keys, new])
         self.means = np.concatenate([self.means, mu])
@@ -325,7 +356,8 @@ class _WorkingSet:
     def _to_forms(self) -> None:
         """Gram matrix, means and ``b`` of the working set from prefix sums from now on (no columns kept)."""
         self.pg = PrefixGram(self.oracle.xs, self.w, self.yc)
-        self.G, self.means, self.b = self.pg.centred(self.oracle.form(self.keys))
+        G, self.means, self.b = self.pg.centred(self.oracle.form(self.keys))
+        self._set_gram(G)
         self.raw = None
 
     def _add_forms(self, new, ids) -> int:
@@ -342,10 +374,10 @@ class _WorkingSet:
             Gnn, mu, bn = Gnn[np.ix_(useful, useful)], mu[useful], bn[useful]
         k0 = len(self)
         if k0 == 0:
-            self.G, self.b, self.keys, self.means = Gnn, bn, new, mu
+            self._set_gram(Gnn)
+            self.b, self.keys, self.means = bn, new, mu
         else:
-            cross = self.pg.centred(self.oracle.form(self.keys), form)[0]
-            self.G = np.block([[self.G, cross], [cross.T, Gnn]])
+            self._extend_gram(self.pg.centred(self.oracle.form(self.keys), form)[0], Gnn)
             self.b = np.concatenate([self.b, bn])
             self.keys = np.concatenate([self.keys, new])
             self.means = np.concatenate([self.means, mu])
@@ -356,8 +388,8 @@ class _WorkingSet:
         """Drop the columns where ``mask`` is False."""
         idx = np.flatnonzero(mask)
         self.members.difference_update(_row_ids(self.keys[~mask]))
+        compact(self._mem, self.b.size, idx)      # G[idx][:, idx] in place
         self.keys, self.means, self.b = self.keys[idx], self.means[idx], self.b[idx]
-        self.G = self.G[np.ix_(idx, idx)]
         if self.raw is not None:
             self.raw = self.raw[:, idx]
 
@@ -497,6 +529,44 @@ def suffix_moments(x, w, y, S):
         S[2, m] = a2
         S[3, m] = a3
         S[4, m] = a4
+
+
+@_njit_cached
+def regrid(mem, k0, k1):
+    """Rows of length ``k0`` at the start of ``mem`` moved to length ``k1 ≥ k0`` (in place, last row
+    first: every target lies at or after its source)."""
+    for i in range(k0 - 1, -1, -1):
+        for j in range(k0 - 1, -1, -1):
+            mem[i * k1 + j] = mem[i * k0 + j]
+
+
+@_njit_cached
+def compact(mem, k, idx):
+    """The ``k × k`` matrix at the start of ``mem`` replaced by its rows and columns ``idx``
+    (increasing), rows of length ``len(idx)`` (in place, first row first: every target lies at or
+    before its source)."""
+    m = idx.size
+    for a in range(m):
+        for c in range(m):
+            mem[a * m + c] = mem[idx[a] * k + idx[c]]
+
+
+@_njit_cached
+def step_gram(ia, da, ib, db, tail, out):
+    """``out[i, j] = Σ_p Σ_q da[i, p] db[j, q] tail[max(ia[i, p], ib[j, q])]``: the Gram block of two
+    sets of step columns (``tail[m] = Σ_{n ≥ m} w_n``), without the ``k_A × k_B × q_A × q_B`` temporaries."""
+    for i in range(ia.shape[0]):
+        for j in range(ib.shape[0]):
+            acc = 0.0
+            for p in range(ia.shape[1]):
+                a = ia[i, p]
+                dp = da[i, p]
+                if dp == 0.0:
+                    continue
+                for q in range(ib.shape[1]):
+                    b = ib[j, q]
+                    acc += dp * db[j, q] * tail[a if a > b else b]
+            out[i, j] = acc
 
 
 @_njit_cached

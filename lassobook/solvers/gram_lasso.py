@@ -121,6 +121,35 @@ def _chol_active(G, S, m, L, piv_tol):
 
 
 @_njit_cached
+def _chol_delete(L, m, q):
+    """Remove row and column ``q`` of the factored matrix from ``L[:m, :m]`` in ``O(m²)``.
+
+    Deleting row ``q`` of ``L`` leaves ``L̃`` with ``L̃L̃ᵀ`` the wanted matrix but one
+    entry above the diagonal in each later row; Givens rotations of neighbouring
+    columns (an orthogonal factor on the right, which ``L̃L̃ᵀ`` does not see) clear them.
+    """
+    for i in range(q, m - 1):
+        for c in range(i + 2):
+            L[i, c] = L[i + 1, c]
+    for j in range(q, m - 1):
+        a = L[j, j]
+        e = L[j, j + 1]
+        rr = math.sqrt(a * a + e * e)
+        cs = a / rr
+        sn = e / rr
+        for i in range(j + 1, m - 1):
+            x1 = L[i, j]
+            x2 = L[i, j + 1]
+            L[i, j] = cs * x1 + sn * x2
+            L[i, j + 1] = cs * x2 - sn * x1
+        L[j, j] = rr
+        L[j, j + 1] = 0.0
+    for i in range(m):
+        L[m - 1, i] = 0.0
+        L[i, m - 1] = 0.0
+
+
+@_njit_cached
 def _forward(L, m, v, out):
     """``out[:m] = L[:m, :m]⁻¹ v[:m]`` (lower triangular)."""
     for a in range(m):
@@ -216,22 +245,20 @@ def _active_set_core(G, b, w, z, max_steps, dep_tol, add_tol):
                     if gam < gmin:
                         gmin = gam
             if gmin < 2.0:                         # stop where the first coefficient reaches 0; drop it
-                mm = 0
-                for q in range(m):
+                for q in range(m - 1, -1, -1):     # from the end: the factor loses its row q in O(m²)
                     jq = S[q]
                     zq = z[jq]
                     if s[q] * h[q] < 0.0 and zq / (zq - h[q]) <= gmin:
                         z[jq] = 0.0
                         active[jq] = False
+                        _chol_delete(L, m, q)
+                        for p in range(q, m - 1):
+                            S[p] = S[p + 1]
+                            s[p] = s[p + 1]
+                            r[p] = r[p + 1]
+                        m -= 1
                     else:
                         z[jq] = zq + gmin * (h[q] - zq)
-                        S[mm] = jq
-                        s[mm] = s[q]
-                        r[mm] = r[q]
-                        mm += 1
-                m = mm
-                if m > 0 and not _chol_active(G, S, m, L, 0.0):
-                    return 2
                 continue
             for q in range(m):
                 z[S[q]] = h[q]
@@ -294,6 +321,7 @@ def _active_set_core(G, b, w, z, max_steps, dep_tol, add_tol):
         out = S[qi]
         z[out] = 0.0
         active[out] = False
+        _chol_delete(L, m, qi)                     # O(m²), then j joins as the last row
         for q in range(qi, m - 1):
             S[q] = S[q + 1]
             s[q] = s[q + 1]
@@ -303,7 +331,17 @@ def _active_set_core(G, b, w, z, max_steps, dep_tol, add_tol):
         r[m - 1] = b[j] - w[j] * sj
         z[j] = t * sj
         active[j] = True
-        if not _chol_active(G, S, m, L, 0.0):
+        for q in range(m - 1):
+            col[q] = G[S[q], j]
+        _forward(L, m - 1, col, y)
+        schur = G[j, j]
+        for q in range(m - 1):
+            schur -= y[q] * y[q]
+        if schur > 0.0:
+            for q in range(m - 1):
+                L[m - 1, q] = y[q]
+            L[m - 1, m - 1] = math.sqrt(schur)
+        elif not _chol_active(G, S, m, L, 0.0):
             return 2
     return 1
 
@@ -328,7 +366,7 @@ def _active_set_lasso(G, b, w, z0=None, *, max_steps=None, dep_tol=1e-11, add_to
     is not degenerate (a zero step length), so barring ties an active set never
     repeats and the method is finite (``max_steps`` guards against cycling on
     ties); it stops when ``|g_k| ≤ w_k`` off ``S`` (to ``add_tol`` relative).  ``G_SS`` is kept as a Cholesky factor, extended by one row per
-    added column (refactored when a column leaves).  Warm start: the support of
+    added column, downdated by Givens rotations when one leaves (:func:`_chol_delete`, ``O(m²)``).  Warm start: the support of
     ``z0`` if its columns are independent, else zero.
 
     The loop is compiled with numba (:func:`_active_set_core`, cached on disk

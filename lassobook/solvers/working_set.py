@@ -105,6 +105,13 @@ from lassobook.solvers.lasso import (
 #: Measured: faster than column generation up to about there, slower beyond.
 SMALL_PROBLEM = 8_000_000
 
+#: The working set keeps at most ``max(WORKING_SET_CAP, 4·support)`` columns: beyond that the
+#: zero-coefficient columns least correlated with the residual leave first.  Deep sign networks
+#: with ``K = 4`` switches have thousands of columns within 0.1% of tight at every iteration
+#: (any alternation of the residual's extremes is one), which ``prune`` keeps; this bounds the
+#: Gram matrix (8·cap² bytes) and each iteration's ``O(cap²)`` work.
+WORKING_SET_CAP = 4000
+
 
 def structured_oracle(family, data) -> StructuredOracle:
     """The structured oracle of ``family`` on ``data`` (the family's :meth:`~lassobook.core.family.Family.oracle` hook).
@@ -227,7 +234,7 @@ class _OwnAliases(Sequence):
 
 
 def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: int = 20,
-                   initial: int | None = None, max_iter: int = 200, prune: float = 0.5,
+                   initial: int | None = None, max_iter: int = 500, prune: float = 0.5,
                    time_limit: float | None = None, verbose: bool = False) -> StructuredFit:
     r"""Fit ``family`` to ``(x, y)`` through its Lasso without forming the full dictionary.
 
@@ -253,7 +260,8 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
     prune : float in [0, 1)
         After each restricted solve, drop working-set columns with zero
         coefficient and ``|A_kᵀλ| < prune·β`` (they come back if they become
-        violated); 0 keeps every column.
+        violated), and keep at most ``max(WORKING_SET_CAP, 4·support)`` columns
+        (:func:`_keep_mask`); 0 keeps every column.
     time_limit : float, optional
         Seconds; raise :class:`~lassobook.solvers.lasso.SolverError` when exceeded.
     verbose : bool
@@ -399,7 +407,7 @@ def _column_generation(oracle, data, beta, *, tol, batch, initial, max_iter, pru
                   f"{support:5d}, max |A_kᵀλ|/β = {ratio:.12f} [{method}], "
                   f"{time.perf_counter() - t0:.2f} s")
         if prune > 0 and ratio > 1 + tol:
-            mask = big | (np.abs(W.b - W.G @ z) >= prune * beta)   # A_kᵀλ on the working set
+            mask = _keep_mask(W, z, big, prune * beta, max(WORKING_SET_CAP, 4 * support))
             if not mask.all():
                 W.keep(mask)
                 z = z[mask]
@@ -407,6 +415,19 @@ def _column_generation(oracle, data, beta, *, tol, batch, initial, max_iter, pru
         W.add(cand[:1])
         z = np.zeros(len(W))
     return W, z, ymean, history
+
+
+def _keep_mask(W, z, big, floor: float, cap: int) -> np.ndarray:
+    """The working-set columns to keep: the support (``big``), and the others whose ``|A_kᵀλ|`` is at
+    least ``floor`` — the most correlated of them only, if that would make more than ``cap``."""
+    S = np.flatnonzero(z)
+    corr = np.abs(W.b - W.G[S].T @ z[S])          # A_kᵀλ on the working set (G symmetric)
+    mask = big | (corr >= floor)
+    extra = int(mask.sum()) - cap
+    if extra > 0:
+        free = np.flatnonzero(mask & ~big)
+        mask[free[np.argsort(corr[free], kind="stable")[:extra]]] = False
+    return mask
 
 
 def _check_limits(it: int, max_iter: int, time_limit, t0: float, ratio: float, size: int) -> None:
