@@ -1,9 +1,9 @@
 # The two commands of the README, on a fresh clone with only python3:
 #   make book   # a virtual environment with the locked versions, then the full book
 #   make test   # the test suite (it builds the quick book in a temporary folder)
-# `make book JOBS=2` executes two notebooks at a time (lassobook build --jobs 2).
+# `make book JOBS=1` executes one notebook at a time (default: one per core, as memory allows).
 PYTHON ?= python3
-JOBS ?= 1
+JOBS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -20,10 +20,10 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/lassobook build --profile full --jobs $(JOBS)
+	$(BIN)/lassobook build --profile full $(if $(JOBS),--jobs $(JOBS))
 
 quick: $(STAMP)
-	$(BIN)/lassobook build --profile quick --jobs $(JOBS)
+	$(BIN)/lassobook build --profile quick $(if $(JOBS),--jobs $(JOBS))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -44,7 +44,7 @@ examples:
   lassobook build                     # quick profile (CI): small seeds/epochs
   lassobook build --profile full      # the published book
   lassobook build --force             # re-execute every notebook, ignore the cache
-  lassobook build --jobs 2            # two notebooks at a time (their memory adds up)
+  lassobook build --jobs 1            # one notebook at a time (default: one per core)
   lassobook build --no-warnings-as-errors --quiet
 
 Notebooks are executed with papermill into _build/executed/<profile>/ (reused
@@ -93,8 +93,9 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
             raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r} (e.g. --jobs 2)")
         return int(text)
 
-    p.add_argument("-j", "--jobs", type=jobs, default=1, metavar="N",
-                   help="execute N notebooks at a time, each in its own kernel (default 1)")
+    p.add_argument("-j", "--jobs", type=jobs, default=None, metavar="N",
+                   help="execute N notebooks at a time, each in its own kernel (default: one "
+                        "per core, as memory allows, 2 GB each)")
     p.add_argument("--no-warnings-as-errors", dest="warnings_as_errors", action="store_false",
                    help="do not fail on Sphinx warnings (default: -W --keep-going)")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no Sphinx output")

@@ -11,6 +11,7 @@ import json
 import os
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -149,6 +150,23 @@ def _cli_error(capsys, argv) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("lassobook: error: "), err
     return lines[0]
+
+
+def test_default_jobs_one_per_core_as_memory_allows(monkeypatch):
+    """``lassobook build`` without --jobs: one notebook per usable core, but no more than the
+    available memory holds at NOTEBOOK_MEMORY each, and never fewer than one."""
+    import psutil
+
+    from lassobook.book import execute
+
+    cores = len(os.sched_getaffinity(0))
+    plenty = SimpleNamespace(available=64 * cores * execute.NOTEBOOK_MEMORY)
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: plenty)
+    assert execute.default_jobs() == cores
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=execute.NOTEBOOK_MEMORY // 2))
+    assert execute.default_jobs() == 1
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=2 * execute.NOTEBOOK_MEMORY + 1))
+    assert execute.default_jobs() == min(2, cores)
 
 
 def test_cli_bad_input_is_one_line_exit_2(capsys):

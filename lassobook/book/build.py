@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import BookBuildError
-from .execute import Execution, Task, execute_all, package_hash
+from .execute import Execution, Task, default_jobs, execute_all, package_hash
 from .profiles import (BOOK_DIR, EXECUTED_DIR, STAGING_DIR, find_root, load_profiles, notebook_key,
                        notebooks_in_toc, validate_profile)
 from .record import finish_record, pin_numerics, warn_lock_mismatch, write_record
@@ -123,7 +123,7 @@ def stage_book(
     root: str | os.PathLike | None = None,
     force: bool = False,
     progress: bool = True,
-    jobs: int = 1,
+    jobs: int | None = None,
 ) -> StageReport:
     """Execute the book's notebooks (or reuse cached runs) and assemble ``_build/staging``.
 
@@ -131,10 +131,10 @@ def stage_book(
     in ``book/parameters.yml``; if ``_build/executed/<profile>/<key>.hash``
     matches (same source text, parameters, profile and ``lassobook`` package
     source) the cached ``<key>.ipynb`` is reused, else the notebook is executed
-    with papermill (``force=True`` executes all; ``jobs`` notebooks at a time,
-    see :func:`lassobook.book.execute.execute_all`). The staging folder is
-    rebuilt from scratch: config, TOC, executed notebooks and every other file
-    of ``book/``.
+    with papermill (``force=True`` executes all; ``jobs`` notebooks at a time, by
+    default one per core as memory allows, see :func:`lassobook.book.execute.execute_all`).
+    The staging folder is rebuilt from scratch: config, TOC, executed notebooks and
+    every other file of ``book/``.
     """
     root = find_root(root)
     params_by_key = validate_profile(profile, load_profiles(root), root)
@@ -146,7 +146,9 @@ def stage_book(
         key = notebook_key(source, root) or source.stem
         tasks.append(Task(source, key, params_by_key.get(key, {}), profile, root / EXECUTED_DIR / profile,
                           root, pkg_hash, force))
-    executions = execute_all(tasks, jobs=jobs, progress=progress, desc=f"notebooks ({profile})")
+    jobs = default_jobs() if jobs is None else jobs
+    executions = execute_all(tasks, jobs=jobs, progress=progress,
+                             desc=f"notebooks ({profile}, {jobs} at a time)")
 
     staging = root / STAGING_DIR
     if staging.exists():
@@ -268,7 +270,7 @@ def build_book(
     warnings_as_errors: bool = True,
     force: bool = False,
     progress: bool = True,
-    jobs: int = 1,
+    jobs: int | None = None,
 ) -> Path:
     """Execute the notebooks with ``profile``'s parameters and build the HTML book.
 
@@ -286,8 +288,9 @@ def build_book(
         Re-execute every notebook even if its cached run is up to date.
     progress : bool
         Show a progress bar over notebooks and the Sphinx output.
-    jobs : int
-        Notebooks executed at the same time, each in its own process and kernel.
+    jobs : int, optional
+        Notebooks executed at the same time, each in its own process and kernel;
+        default: one per core, as memory allows (:func:`.execute.default_jobs`).
 
     Returns ``<root>/_build/html/index.html``; ``build_record.json`` beside it
     has each notebook's seconds and kernel peak memory (:func:`.record.summary` prints them).

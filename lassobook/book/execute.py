@@ -395,10 +395,32 @@ def _run_parallel(tasks: list[Task], jobs: int) -> Iterator[Execution]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def execute_all(tasks: Iterable[Task], jobs: int = 1, progress: bool = True,
+#: memory one notebook's kernel may need: the full build's largest (deep_narrow, about 1.5 GB)
+#: with room to spare; :func:`default_jobs` runs no more notebooks at once than fit
+NOTEBOOK_MEMORY = 2 * 1024**3
+
+
+def default_jobs() -> int:
+    """Notebooks executed at a time when none is asked for: one per core this process may use,
+    no more than the available memory holds (:data:`NOTEBOOK_MEMORY` each), at least one."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        cores = os.cpu_count() or 1
+    try:
+        import psutil
+
+        fit = int(psutil.virtual_memory().available // NOTEBOOK_MEMORY)
+    except ImportError:  # pragma: no cover - psutil comes with the [book] extra
+        fit = 1
+    return max(1, min(cores, fit))
+
+
+def execute_all(tasks: Iterable[Task], jobs: int | None = None, progress: bool = True,
                 desc: str = "notebooks") -> list[Execution]:
-    """Execute the tasks not up to date in the cache, ``jobs`` at a time; return one
-    :class:`Execution` per task, in the order given (whatever the completion order).
+    """Execute the tasks not up to date in the cache, ``jobs`` at a time (default
+    :func:`default_jobs`); return one :class:`Execution` per task, in the order given
+    (whatever the completion order).
 
     With ``jobs == 1`` the notebooks run one after another from this process, in
     the order given, one kernel at a time. With ``jobs > 1`` each runs in a
@@ -408,7 +430,9 @@ def execute_all(tasks: Iterable[Task], jobs: int = 1, progress: bool = True,
     """
     from tqdm.auto import tqdm
 
-    if not isinstance(jobs, int) or jobs < 1:
+    if jobs is None:
+        jobs = default_jobs()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise BookInputError(f"jobs must be a whole number >= 1, got {jobs!r}")
     tasks = list(tasks)
     done: dict[str, Execution] = {}
