@@ -365,6 +365,47 @@ def run_cli_cases(args, families: list[str]) -> None:
     print(f"wrote {out}")
 
 
+def _label(family: str) -> str:
+    """The chapter's name of a family key: "ReLU, depth 2", "sign, depth 4, tree (2, 2)"."""
+    fam = FAMILIES[family]
+    names = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "abs": "abs", "sign": "sign",
+             "threshold": "threshold", "symmetrized_relu": "symmetrized ReLU"}
+    name = "ReLU chains" if family.startswith("deep") else names[fam["activation"]]
+    text = f"{name}, depth {fam['depth']}"
+    if "architecture" in fam:
+        widths = fam["widths"]
+        text += f", {fam['architecture']} ({', '.join(map(str, widths))})"
+    return text
+
+
+def _power_of_ten(n: int) -> str:
+    """``10⁶`` for 1000000, else the number with thin spaces."""
+    k = len(str(n)) - 1
+    if n == 10**k:
+        return "10" + "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(c)] for c in str(k))
+    return f"{n:,}".replace(",", "\u2009")
+
+
+def markdown_table(path: Path) -> str:
+    """The chapter's table (book/scaling.md) of the cli results in ``path``, one row per run."""
+    rows = json.loads(Path(path).read_text())["rows"]
+    head = ("| family | N | β | seconds | CPU seconds | target (s) | peak memory (MB) | target (MB) "
+            "| passes | iterations | working set | units | certified |")
+    lines = [head, "|---" * (head.count("|") - 1) + "|"]
+    for r in rows:
+        if r["status"] != "ok":
+            lines.append(f"| {_label(r['family'])} | {r['n']:.0e} | {r['beta0']:g}·N | {r['status']} |"
+                         + " |" * 10)
+            continue
+        gb = r.get("target_gb")
+        lines.append(
+            f"| {_label(r['family'])} | {_power_of_ten(r['n'])} | {r['beta0']:g}·N "
+            f"| {r['time']:.1f} | {r['cpu_s']:.1f} | < {r['target_s']:g} | {r['rss_mb']:.0f} "
+            f"| {'< %d' % (gb * 1000) if gb else '—'} | {r['passes']:.0f} | {r['iterations']} "
+            f"| {r['working_set']} | {r['units']} | {'yes' if r['certified'] else 'no'} |")
+    return "\n".join(lines)
+
+
 def _print_row(row: dict) -> None:
     head = f"{row['method']:<10} {row['family']:<7} {row['n']:>7} {row['beta']:>9.4g}"
     if row["status"] != "ok":
@@ -411,8 +452,13 @@ def main(argv=None):
                     help=f"comma-separated subset of {','.join(FAMILIES)} (default: all; cli: "
                          f"{','.join(TARGETS)})")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "scaling.json"))
+    ap.add_argument("--table", action="store_true",
+                    help="print the chapter's Markdown table of the cli results file (--out-cli) and stop")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.table:
+        print(markdown_table(Path(args.out_cli)))
+        return
     if args.case:
         print(json.dumps(run_case(json.loads(args.case))))
         return
