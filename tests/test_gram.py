@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lassobook as lb
-from lassobook.solvers.gram import PrefixGram, PWLForm
 from lassobook.core.oracle import ResidualSums
+from lassobook.solvers.gram import PrefixGram, PWLForm
 from lassobook.solvers.working_set import structured_oracle
 
 
@@ -87,9 +87,13 @@ def test_forms_path_certifies_and_matches_evaluated_columns(activation, depth, m
 
 
 # --------------------------------------------------------------------------- compiled sweeps (issue 16)
-from lassobook.core.oracle import _peaks  # noqa: E402
+from lassobook.core.oracle import peak_positions  # noqa: E402
 from lassobook.solvers.gram import (  # noqa: E402
-    peak_indices, ramp_partners, ramp_sums, suffix_moments)
+    peak_indices,
+    ramp_partners,
+    ramp_sums,
+    suffix_moments,
+)
 
 
 def _sorted_data(n, seed, offset=0.0):
@@ -133,7 +137,7 @@ def test_ramp_partners_find_the_best_partner_of_every_point(n, seed, ties):
 @given(st.lists(st.floats(-3, 3), min_size=1, max_size=40))
 def test_peak_indices_are_the_local_maxima(values):
     v = np.array(values)
-    assert np.array_equal(peak_indices(v), _peaks(v))
+    assert np.array_equal(peak_indices(v), peak_positions(v))
 
 
 @settings(max_examples=30)

@@ -4,7 +4,7 @@
   functions too (a lazy import is still a dependency);
 * no module over 600 lines;
 * no function over 60 lines of code (docstring, comments and blank lines not
-  counted), except compiled kernels (decorated with ``njit`` / ``_njit_cached``);
+  counted), except compiled kernels (decorated with ``njit`` / ``njit_cached``);
 * subpackages depend downwards only: ``core`` on nothing else of lassobook,
   ``solvers`` and ``families`` on ``core`` (and ``families`` on ``solvers`` for
   their solvers' building blocks), never on ``analysis``, ``paper`` or ``book``.

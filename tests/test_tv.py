@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numba.core import caching as numba_caching
 
+from lassobook.core.compiled import njit_cached
 from lassobook.solvers import tv
 from lassobook.solvers.tv import tv_denoise, tv_lasso_coefficients, tv_objective
 
@@ -370,7 +371,7 @@ def test_kernel_compiles_without_a_writable_cache(monkeypatch):
 
     monkeypatch.setattr(numba_caching._CacheLocator, "ensure_cache_path", read_only)
     with pytest.warns(RuntimeWarning, match="cannot cache.*NUMBA_CACHE_DIR"):
-        kernel = tv._njit_cached(tv._taut_string.py_func)
+        kernel = njit_cached(tv._taut_string.py_func)
     y = np.array([0.0, 0.0, 1.0, 1.0])
     np.testing.assert_allclose(
         tv._tv_denoise(y, 0.25, kernel), [0.125, 0.125, 0.875, 0.875], rtol=0, atol=1e-15

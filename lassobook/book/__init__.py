@@ -29,7 +29,7 @@ This package imports nothing when imported: the public names below are loaded
 from their module on first use (``from lassobook import book; book.build_book(...)``).
 """
 
-from importlib import import_module
+from ..core.lazy import lazy_exports
 
 #: public name -> module of this package that defines it
 _EXPORTS = {
@@ -47,13 +47,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    if name in _EXPORTS:
-        value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -132,8 +132,15 @@ class Family(ABC):
 
     @property
     def has_oracle(self) -> bool:
-        """True if the family overrides :meth:`oracle`."""
-        return type(self).oracle is not Family.oracle
+        """True if the family overrides :meth:`oracle` (:func:`overrides_oracle`)."""
+        return overrides_oracle(type(self))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.activation!r}, depth={self.depth})"
+
+
+def overrides_oracle(cls: type) -> bool:
+    """True if the :class:`Family` subclass ``cls`` overrides :meth:`Family.oracle`: it has a
+    structured oracle, so the structured solver applies (the test ``Family.has_oracle`` and the
+    ``FAMILIES`` table both make)."""
+    return cls.oracle is not Family.oracle

@@ -23,7 +23,7 @@ the sums of ``λx`` keep their digits when the data sit far from the origin.
 :class:`StructuredOracle` fixes the interface each family's oracle implements
 (``n_columns``, ``correlations``, ``search``, ``params``, ``labels``, ``all_keys``;
 ``maximum`` and ``matrix`` have defaults); the helpers pick the top columns
-(:func:`_top`) and one column per local maximum of the violation (:func:`_peaks`).
+(:func:`top_indices`) and one column per local maximum of the violation (:func:`peak_positions`).
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ class StructuredOracle(ABC):
         return f"{type(self).__name__}({self.family}, n={self.data.n}, columns={self.n_columns})"
 
 
-def _top(values: np.ndarray, k: int) -> np.ndarray:
+def top_indices(values: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` largest ``|values|``, in decreasing order."""
     a = np.abs(values)
     k = min(int(k), a.size)
@@ -218,7 +218,7 @@ def _top(values: np.ndarray, k: int) -> np.ndarray:
     return idx[np.argsort(-a[idx], kind="stable")]
 
 
-def _peaks(values: np.ndarray) -> np.ndarray:
+def peak_positions(values: np.ndarray) -> np.ndarray:
     """Indices of the local maxima of ``|values|`` along the array (plateaus: every point).
 
     Neighbouring columns (breakpoints at neighbouring data points) are nearly the

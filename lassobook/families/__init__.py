@@ -34,8 +34,14 @@ from typing import Callable
 
 import numpy as np
 
-from lassobook.core.activations import ACTIVATIONS, HOMOGENEOUS, STEPS, check_activation, rho_for
-from lassobook.core.family import Family
+from lassobook.core.activations import (
+    ACTIVATIONS,
+    HOMOGENEOUS,
+    STEPS,
+    check_activation,
+    rho_for,
+)
+from lassobook.core.family import Family, overrides_oracle
 
 
 def _two_layer(cls, activation, depth, architecture, rho, widths):
@@ -86,7 +92,7 @@ class FamilyRow:
     @property
     def has_oracle(self) -> bool:
         """The family overrides :meth:`Family.oracle` (a structured solver exists)."""
-        return self.family_class().oracle is not Family.oracle
+        return overrides_oracle(self.family_class())
 
     def takes_depth(self, depth: int) -> bool:
         if self.depths[-1] is None:

@@ -34,8 +34,13 @@ import torch
 
 from lassobook.core.family import Family, breakpoint_candidates
 from lassobook.core.networks import ChainNet
-from lassobook.core.oracle import StructuredOracle, _peaks, _top
-from lassobook.families.mirror_search import LEAF, TopK, abs3_columns, three_point_search
+from lassobook.core.oracle import StructuredOracle, peak_positions, top_indices
+from lassobook.families.mirror_search import (
+    LEAF,
+    TopK,
+    abs3_columns,
+    three_point_search,
+)
 from lassobook.solvers.gram import PWLForm
 
 
@@ -136,7 +141,7 @@ class AbsThreeLayerOracle(StructuredOracle):
         Fd = sums.F_all()
         Ld = sums.x * sums.RP[:n] - sums.SP[:n]          # sums.L_at(j) for every j
         if 0 in self.kinds:
-            j = _peaks(Fd + Ld) if peaks else np.arange(n)
+            j = peak_positions(Fd + Ld) if peaks else np.arange(n)
             state[0] = np.abs(Fd + Ld).max()
             j = j[np.abs((Fd + Ld)[j]) >= state[1] * state[0]]
             top.offer(0, (Fd + Ld)[j], j, j)
@@ -156,7 +161,7 @@ class AbsThreeLayerOracle(StructuredOracle):
         left = code == 3                               # right mirror: centre q, source p
         keys = np.stack([kind, np.where(left, q, p), np.where(left, p, q)], axis=1).astype(np.int64)
         vals = self.correlations(sums, keys)
-        idx = _top(vals, keys.shape[0])
+        idx = top_indices(vals, keys.shape[0])
         return float(np.abs(vals[idx[0]])), keys[idx], vals[idx]
 
     def _reference_search(self, sums, k):
@@ -167,7 +172,7 @@ class AbsThreeLayerOracle(StructuredOracle):
         if 0 in self.kinds:
             j = np.arange(n)
             c = self._corr(sums, 0, j, j)
-            idx = _top(c, k)
+            idx = top_indices(c, k)
             best_keys.append(np.stack([np.zeros(idx.size, np.int64), idx, idx], axis=1))
             best_vals.append(c[idx])
         cols = np.arange(n)
@@ -183,12 +188,12 @@ class AbsThreeLayerOracle(StructuredOracle):
                     continue
                 i, j = I[keep], J[keep]
                 c = self._corr(sums, kind, i, j)
-                idx = _top(c, k)
+                idx = top_indices(c, k)
                 best_keys.append(np.stack([np.full(idx.size, kind, np.int64), i[idx], j[idx]], axis=1))
                 best_vals.append(c[idx])
         keys = np.concatenate(best_keys)
         vals = np.concatenate(best_vals)
-        idx = _top(vals, k)
+        idx = top_indices(vals, k)
         return float(np.abs(vals[idx[0]])), keys[idx], vals[idx]
 
     def matrix(self, keys, x=None):

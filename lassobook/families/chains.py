@@ -72,7 +72,12 @@ from math import comb
 import numpy as np
 
 from lassobook.analysis.kinks import KINK_CLASSES, kink_census, piecewise_kinks
-from lassobook.core.activations import HOMOGENEOUS, activation, check_activation, rho_for
+from lassobook.core.activations import (
+    HOMOGENEOUS,
+    activation,
+    check_activation,
+    rho_for,
+)
 from lassobook.core.family import Family, breakpoint_candidates
 from lassobook.core.networks import ChainNet, ChainParams, chain_function
 

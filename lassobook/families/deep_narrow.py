@@ -69,7 +69,7 @@ import numpy as np
 
 from lassobook.core.family import Family, breakpoint_candidates
 from lassobook.core.networks import ChainNet, ChainParams
-from lassobook.core.oracle import StructuredOracle, _top
+from lassobook.core.oracle import StructuredOracle, top_indices
 from lassobook.core.points import pair_points, reflect
 from lassobook.solvers.gram import PWLForm, peak_indices, ramp_partners
 
@@ -176,7 +176,7 @@ class DeepNarrowOracle(StructuredOracle):
             key = np.array([[min(a, b), max(a, b)]], dtype=np.int64)
             return float(F[a] - F[b]), key, F[key[:, 0]] - F[key[:, 1]]
         peaks = peak_indices(corr)
-        idx = peaks[_top(corr[peaks], k)]
+        idx = peaks[top_indices(corr[peaks], k)]
         keys = np.stack([idx, partner[idx]], axis=1)
         return float(fmax - fmin), keys, corr[idx]
 

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lassobook.solvers.tv import _njit_cached
+from lassobook.core.compiled import njit_cached
 
 #: Side of a leaf rectangle of :func:`three_point_search` (pairs evaluated one by one).
 LEAF = 16
@@ -93,14 +93,14 @@ class TopK:
         return _threshold(self.values, self.count)
 
 
-@_njit_cached
+@njit_cached
 def _threshold(values, count):
     if count[0] < values.size:
         return -1.0
     return np.abs(values).min()
 
 
-@_njit_cached
+@njit_cached
 def _offer(values, keys, count, value, code, p, q, r):
     """Insert one column if it beats the ``k``-th best; returns the new threshold."""
     k = values.size
@@ -123,7 +123,7 @@ def _offer(values, keys, count, value, code, p, q, r):
     return worst
 
 
-@_njit_cached
+@njit_cached
 def _offer_many(values, keys, count, new_values, new_keys):
     for m in range(new_values.size):
         _offer(values, keys, count, new_values[m], new_keys[m, 0], new_keys[m, 1], new_keys[m, 2],
@@ -131,7 +131,7 @@ def _offer_many(values, keys, count, new_values, new_keys):
 
 
 # ---------------------------------------------------------------------------- sparse tables
-@_njit_cached
+@njit_cached
 def _sparse_tables(v):
     """Sparse tables of running max and min: ``T[l, i] = max(v[i : i + 2^l])``."""
     n = v.size
@@ -155,7 +155,7 @@ def _sparse_tables(v):
     return hi, lo
 
 
-@_njit_cached
+@njit_cached
 def _range(hi, lo, i0, i1):
     """``(max, min)`` of ``v[i0 : i1 + 1]`` (``(-inf, inf)`` when empty)."""
     if i1 < i0:
@@ -168,7 +168,7 @@ def _range(hi, lo, i0, i1):
     return max(hi[lev, i0], hi[lev, j]), min(lo[lev, i0], lo[lev, j])
 
 
-@_njit_cached
+@njit_cached
 def _right(x, t):
     """``searchsorted(x, t, side="right")``: the first index with ``x > t``."""
     a, b = 0, x.size
@@ -181,7 +181,7 @@ def _right(x, t):
     return a
 
 
-@_njit_cached
+@njit_cached
 def _left(x, t):
     """``searchsorted(x, t, side="left")``: the first index with ``x >= t``."""
     a, b = 0, x.size
@@ -194,13 +194,13 @@ def _left(x, t):
     return a
 
 
-@_njit_cached
+@njit_cached
 def _F(x, SQ, RQ, t):
     m = _right(x, t)
     return SQ[m] - t * RQ[m]
 
 
-@_njit_cached
+@njit_cached
 def _G(x, SQ, RQ, RP, SP, cL, t):
     """``c_L L(t) + F(t)`` (the operations of the vectorized oracles)."""
     m = _right(x, t)
@@ -211,7 +211,7 @@ def _G(x, SQ, RQ, RP, SP, cL, t):
     return cL * (t * RP[m] - SP[m]) + f
 
 
-@_njit_cached
+@njit_cached
 def _interval(x, hi, lo, t0, t1, g0, g1):
     """``(max, min)`` over ``[t0, t1]`` of a function with kinks at ``x``, values ``g0, g1`` at the ends."""
     vmax, vmin = _range(hi, lo, _left(x, t0), _right(x, t1) - 1)
@@ -219,7 +219,7 @@ def _interval(x, hi, lo, t0, t1, g0, g1):
 
 
 # ---------------------------------------------------------------------------- three-point columns
-@_njit_cached
+@njit_cached
 def _bound(x, SQ, RQ, RP, SP, cL, cA, cV, mode, tabs, p0, p1, q0, q1):
     """Upper bound of ``|c|`` over the pairs ``p0 ≤ p ≤ p1``, ``q0 ≤ q ≤ q1``, ``p < q``."""
     Fhi, Flo, Ghi, Glo = tabs
@@ -248,7 +248,7 @@ def _bound(x, SQ, RQ, RP, SP, cL, cA, cV, mode, tabs, p0, p1, q0, q1):
     return max(top, -bottom)
 
 
-@_njit_cached
+@njit_cached
 def _leaf(x, Fd, Gd, SQ, RQ, RP, SP, cL, cA, cV, mode, code, p0, p1, q0, q1, values, keys, count, tau,
           peaks, buf, state):
     """Every pair of the rectangle, one by one (pointers follow the midpoint or mirror).
@@ -313,12 +313,12 @@ def _leaf(x, Fd, Gd, SQ, RQ, RP, SP, cL, cA, cV, mode, code, p0, p1, q0, q1, val
     return tau
 
 
-@_njit_cached
+@njit_cached
 def _put(a, r, p0, p1, q0, q1, bound):
     a[r, 0], a[r, 1], a[r, 2], a[r, 3], a[r, 4] = p0, p1, q0, q1, bound
 
 
-@_njit_cached
+@njit_cached
 def three_point_search(x, Fd, Ld, SQ, RQ, RP, SP, cL, cA, cV, mode, code, values, keys, count,
                        margin, leaf, peaks, state):
     """Branch and bound over the pairs ``p < q`` of one mode (module docstring); updates the top-k heap.
@@ -372,7 +372,7 @@ def three_point_search(x, Fd, Ld, SQ, RQ, RP, SP, cL, cA, cV, mode, code, values
 
 
 # ---------------------------------------------------------------------------- hats
-@_njit_cached(error_model="numpy")
+@njit_cached(error_model="numpy")
 def hat_search(x, Fd, code, values, keys, count, margin, state, every):
     """The asymmetric hats ``(n, i, j)``, ``n < i < j`` (module docstring); updates the top-k heap.
 
@@ -470,7 +470,7 @@ def hat_search(x, Fd, code, values, keys, count, margin, state, every):
     return searched
 
 
-@_njit_cached
+@njit_cached
 def pair_extremes(A, B):
     """For every ``p``: the ``q > p`` maximizing and minimizing ``A_p + B_q`` (``-1`` for the last ``p``)."""
     n = A.size
@@ -487,7 +487,7 @@ def pair_extremes(A, B):
     return best_hi, best_lo
 
 
-@_njit_cached
+@njit_cached
 def abs3_columns(x, a, c, out):
     """``out[n, k] = ||x_n − a_k| − c_k|`` (the operations of ``ThreeLayerAbs.shape``), in one pass."""
     for r in range(x.size):
@@ -496,7 +496,7 @@ def abs3_columns(x, a, c, out):
     return out
 
 
-@_njit_cached(error_model="numpy")
+@njit_cached(error_model="numpy")
 def _hat_bound(x, Fhi, Flo, f, xi, n0, n1, j0, j1):
     """Upper bound of ``|hat|`` over the left feet ``n0..n1`` and right feet ``j0..j1`` of the peak at ``xi``."""
     wl0, wl1 = xi - x[n1], xi - x[n0]
@@ -518,7 +518,7 @@ def _hat_bound(x, Fhi, Flo, f, xi, n0, n1, j0, j1):
     return out
 
 
-@_njit_cached(error_model="numpy")
+@njit_cached(error_model="numpy")
 def hat_search_bb(x, Fd, code, values, keys, count, margin, state, leaf):
     """:func:`hat_search` by branch and bound: per peak ``i`` (largest bound first), rectangles of
     (left foot, right foot) whose bound (:func:`_hat_bound`: the feet's ranges of ``F`` and of
@@ -584,7 +584,7 @@ def hat_search_bb(x, Fd, code, values, keys, count, margin, state, leaf):
     return evaluated
 
 
-@_njit_cached
+@njit_cached
 def symrelu_columns(x, t1, a, c, t2, out):
     """``out[n, k] = relu(a_k relu(x_n − t1_k) + c_k relu(t1_k − x_n) − t2_k)`` in one pass
     (the operations of ``symrelu_shape``)."""

@@ -32,6 +32,7 @@ import torch
 
 from lassobook.core.activations import activation
 from lassobook.core.certificate import Certificate, certify
+from lassobook.core.compiled import njit_cached
 from lassobook.core.data import Dataset, as_dataset
 from lassobook.core.family import Family
 from lassobook.core.oracle import StructuredOracle
@@ -56,7 +57,6 @@ from lassobook.families.sign_patterns import (
     trace_through,
 )
 from lassobook.solvers.gram import PWLForm
-from lassobook.solvers.tv import _njit_cached
 
 
 class SwitchingOracle(StructuredOracle):
@@ -197,7 +197,7 @@ def _take_in_turn(first: np.ndarray, pools: list, k: int) -> np.ndarray:
 
 
 # ============================================================================ candidate kernels
-@_njit_cached
+@njit_cached
 def peak_prominence(v):
     """Topographic prominence of every point of ``v`` (``0`` where it is not a local maximum).
 
@@ -238,7 +238,7 @@ def peak_prominence(v):
     return out
 
 
-@_njit_cached
+@njit_cached
 def zigzag(R, delta):
     """Turning points of ``R[1..n−1]`` (indices into ``R``): alternating local maxima and minima,
     each differing from the next by at least ``delta`` (the classic zigzag filter), ``O(n)``."""
@@ -302,7 +302,7 @@ def turning_windows(turns: np.ndarray, K: int, n: int) -> np.ndarray:
     return rows
 
 
-@_njit_cached
+@njit_cached
 def pattern_columns(keys, n, off, on):
     """The columns of gap rows ``keys`` (padded with n − 1) on the n sorted points, shape (n, k):
     ``on`` up to the first switch, then alternating."""

@@ -26,8 +26,8 @@ import torch
 from torch import nn
 
 from lassobook.core.activations import activation as activation_record
+from lassobook.core.compiled import njit_cached
 from lassobook.core.networks import DTYPE, ParallelNetwork
-from lassobook.solvers.tv import _njit_cached
 from lassobook.families.sign_patterns import (
     check_sign_architecture,
     max_switches,
@@ -370,7 +370,7 @@ def sample_unit_patterns(family, x_sorted, *, n_units: int = 20000, seed: int = 
     return np.unique(np.concatenate(out), axis=0)
 
 
-@_njit_cached
+@njit_cached
 def sign_forward(x, first_w, first_b, HW, HB, sizes, widths, tree, unit_w, unit_b, coef, xi, off, on, out):
     """``out[n] = ξ + Σ_k coef_k σ(v_k·h_k(x_n) + c_k)``: :meth:`DeepSignNet.forward` for one copy.
 

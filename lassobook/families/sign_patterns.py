@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 from lassobook.core.activations import activation as activation_record
-from lassobook.solvers.tv import _njit_cached
+from lassobook.core.compiled import njit_cached
 
 #: Wirings of a sign unit.
 ARCHITECTURES = ("rectangular", "tree")
@@ -382,7 +382,7 @@ def max_switching_correlation(lam, K: int) -> tuple[float, np.ndarray]:
 # ``|λᵀs|``.  Next to each table a pointer table: the boundary of the last switch
 # of the best prefix (0: none), the first of the best suffix (n: none), so a
 # maximizer is traced in ``O(K)`` jumps.  Memory ``O(N K)`` per table.
-@_njit_cached
+@njit_cached
 def forward_table(lam, K):
     """F[i, k, σ] of the switching DP (see above), shape (n, K + 1, 2), and its pointers."""
     n = lam.size
@@ -403,7 +403,7 @@ def forward_table(lam, K):
     return F, P
 
 
-@_njit_cached
+@njit_cached
 def backward_table(lam, K):
     """B[i, k, σ] of the switching DP (suffixes ``j ≥ i``), shape (n, K + 1, 2), and its pointers."""
     n = lam.size
@@ -424,7 +424,7 @@ def backward_table(lam, K):
     return B, P
 
 
-@_njit_cached
+@njit_cached
 def max_switching_value(lam, K):
     """``max_s λᵀs`` over patterns with at most ``K`` switches (= ``max |λᵀs|``), ``O(K)`` memory."""
     n = lam.size
@@ -447,7 +447,7 @@ def max_switching_value(lam, K):
     return max(cur[K, 0], cur[K, 1])
 
 
-@_njit_cached
+@njit_cached
 def _trace_left(P, i, k, s, out):
     """Boundaries of the best prefix in state (i, k, s) into ``out`` (decreasing); their count."""
     m = 0
@@ -461,7 +461,7 @@ def _trace_left(P, i, k, s, out):
     return m
 
 
-@_njit_cached
+@njit_cached
 def _trace_right(P, i, k, s, out):
     """Boundaries of the best suffix in state (i, k, s) into ``out`` (increasing); their count."""
     n = P.shape[0]
@@ -476,7 +476,7 @@ def _trace_right(P, i, k, s, out):
     return m
 
 
-@_njit_cached
+@njit_cached
 def best_pattern_gaps(F, P):
     """``(max_s λᵀs, gaps of a maximizer padded with n − 1)`` from the forward table."""
     n, K = F.shape[0], F.shape[1] - 1
@@ -489,7 +489,7 @@ def best_pattern_gaps(F, P):
     return F[n - 1, K, s], gaps
 
 
-@_njit_cached
+@njit_cached
 def switch_profile(F, B):
     """``v[b − 1]``: the best ``λᵀs`` over patterns with a switch at boundary ``b`` (b = 1..n−1),
     and the state ``2 k₁ + σ`` of its prefix."""
@@ -508,7 +508,7 @@ def switch_profile(F, B):
     return v, arg
 
 
-@_njit_cached
+@njit_cached
 def trace_through(PF, PB, boundaries, codes):
     """Gap rows (padded with n − 1) of the best pattern through each boundary, given its state."""
     n, K = PF.shape[0], PF.shape[1] - 1

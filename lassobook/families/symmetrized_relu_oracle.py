@@ -63,9 +63,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from lassobook.core.oracle import StructuredOracle, _peaks, _top
-from lassobook.families.mirror_search import (LEAF, TopK, hat_search_bb, pair_extremes, symrelu_columns,
-                                              three_point_search)
+from lassobook.core.oracle import StructuredOracle, peak_positions, top_indices
+from lassobook.families.mirror_search import (
+    LEAF,
+    TopK,
+    hat_search_bb,
+    pair_extremes,
+    symrelu_columns,
+    three_point_search,
+)
 
 #: Angle ``θ`` of the normalized slopes ``(â, ĉ)`` of each vertex code (hats: their own).
 _THETA = np.pi / 4 * np.array([0.0, 2.0, 1.0, -2.0, 4.0, 1.0, -3.0, -3.0, -3.0, np.nan])
@@ -145,7 +151,7 @@ class SymmetrizedReLUOracle(StructuredOracle):
         keys, vals = top.result()
         keys = keys[np.abs(vals) >= state[1] * state[0]]
         vals = self.correlations(sums, keys)
-        order = _top(vals, keys.shape[0])
+        order = top_indices(vals, keys.shape[0])
         return float(np.abs(vals[order[0]])), keys[order], vals[order]
 
     def all_keys(self):
@@ -218,6 +224,6 @@ def _hat_values(x, Fd, p, q, r):
 
 def _offer_line(top, code, values, p, q, peaks, floor):
     """Offer the columns ``(code, p_m, q_m)``: local maxima of ``|values|`` over ``m`` (``peaks``) above ``floor``."""
-    m = _peaks(values) if peaks else np.arange(values.size)
+    m = peak_positions(values) if peaks else np.arange(values.size)
     m = m[np.abs(values[m]) >= floor]
     top.offer(code, values[m], p[m], q[m])

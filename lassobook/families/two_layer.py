@@ -26,7 +26,7 @@ import torch
 from lassobook.core.activations import activation as activation_record
 from lassobook.core.activations import check_activation, numpy_activation, rho_for
 from lassobook.core.family import Family, breakpoint_candidates
-from lassobook.core.oracle import StructuredOracle, _top
+from lassobook.core.oracle import StructuredOracle, top_indices
 from lassobook.solvers.gram import PWLForm, peak_indices, ramp_sums
 
 
@@ -230,7 +230,7 @@ class TwoLayerOracle(StructuredOracle):
         n = self.data.n
         peaks = np.concatenate([o * n + peak_indices(corr[o * n:(o + 1) * n])
                                 for o in range(self.orients.size)])
-        idx = peaks[_top(corr[peaks], k)]
+        idx = peaks[top_indices(corr[peaks], k)]
         keys = np.stack([idx // n, idx % n], axis=1).astype(np.int64)
         return float(np.abs(corr).max()), keys, corr[idx]
 

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lassobook.solvers.tv import _njit_cached
+from lassobook.core.compiled import njit_cached
 
 
 @dataclass
@@ -264,6 +264,10 @@ class _WorkingSet:
         k = self.b.size
         return self._mem[:k * k].reshape(k, k)
 
+    def release_gram(self) -> None:
+        """Free the Gram matrix (and ``b``) once the solve is over; keys, means and columns stay."""
+        self._mem, self.b = np.empty(0), np.empty(0)
+
     def _set_gram(self, G) -> None:
         k = G.shape[0]
         self._mem = np.empty(k * k + k * k // 4)
@@ -421,7 +425,7 @@ class _WorkingSet:
 # per-iteration work (lassobook.families.two_layer, lassobook.families.deep_narrow).  The sums
 # are accumulated in the order of numpy's cumulative sums (from the right for suffix sums), so
 # the values are those of ResidualSums (lassobook.core.oracle) bit for bit.
-@_njit_cached
+@njit_cached
 def ramp_sums(x, lam, right, left):
     """``right[j] = Σ_{n>j} λ_n (x_n − x_j)`` and ``left[j] = Σ_{n<j} λ_n (x_j − x_n)``; returns ``(Σλ, Σλx)``.
 
@@ -445,7 +449,7 @@ def ramp_sums(x, lam, right, left):
     return total, total_x
 
 
-@_njit_cached
+@njit_cached
 def ramp_partners(x, lam, F, corr, partner):
     """``F[i] = Σ_{n>i} λ_n (x_n − x_i)`` and, for every ``i < N − 1``, the partner ``j > i``
     maximizing ``|F_i − F_j|`` (``corr[i] = F_i − F_j``, ``partner[i] = j``); returns ``(max F, min F)``.
@@ -481,7 +485,7 @@ def ramp_partners(x, lam, F, corr, partner):
     return fmax, fmin
 
 
-@_njit_cached
+@njit_cached
 def peak_indices(values):
     """Indices of the local maxima of ``|values|`` (``≥`` both neighbours: plateaus give every point)."""
     n = values.size
@@ -495,7 +499,7 @@ def peak_indices(values):
     return out[:k].copy()
 
 
-@_njit_cached
+@njit_cached
 def pwl_sweep(x, pos, dslope, dlevel, alpha, beta, out):
     """``out[n] = α + (β + Σ_{pos_e ≤ n} dslope_e) x_n + Σ_{pos_e ≤ n} dlevel_e`` (``pos`` increasing)."""
     slope = 0.0
@@ -509,7 +513,7 @@ def pwl_sweep(x, pos, dslope, dlevel, alpha, beta, out):
         out[n] = alpha + (beta + slope) * x[n] + level
 
 
-@_njit_cached
+@njit_cached
 def suffix_moments(x, w, y, S):
     """``S[:, m] = Σ_{n ≥ m} (w, wx, wx², wy, wyx)_n`` (``S[:, N] = 0``), accumulated from the right."""
     n = x.size
@@ -531,7 +535,7 @@ def suffix_moments(x, w, y, S):
         S[4, m] = a4
 
 
-@_njit_cached
+@njit_cached
 def regrid(mem, k0, k1):
     """Rows of length ``k0`` at the start of ``mem`` moved to length ``k1 ≥ k0`` (in place, last row
     first: every target lies at or after its source)."""
@@ -540,7 +544,7 @@ def regrid(mem, k0, k1):
             mem[i * k1 + j] = mem[i * k0 + j]
 
 
-@_njit_cached
+@njit_cached
 def compact(mem, k, idx):
     """The ``k × k`` matrix at the start of ``mem`` replaced by its rows and columns ``idx``
     (increasing), rows of length ``len(idx)`` (in place, first row first: every target lies at or
@@ -551,7 +555,7 @@ def compact(mem, k, idx):
             mem[a * m + c] = mem[idx[a] * k + idx[c]]
 
 
-@_njit_cached
+@njit_cached
 def step_gram(ia, da, ib, db, tail, out):
     """``out[i, j] = Σ_p Σ_q da[i, p] db[j, q] tail[max(ia[i, p], ib[j, q])]``: the Gram block of two
     sets of step columns (``tail[m] = Σ_{n ≥ m} w_n``), without the ``k_A × k_B × q_A × q_B`` temporaries."""
@@ -569,7 +573,7 @@ def step_gram(ia, da, ib, db, tail, out):
             out[i, j] = acc
 
 
-@_njit_cached
+@njit_cached
 def pwl_residual(x, pos, dslope, dlevel, alpha, beta, y, w, lam):
     """:func:`pwl_sweep`'s values ``f_n`` turned into ``λ_n = w_n (y_n − f_n)``; returns ``½ Σ w_n (y_n − f_n)²``."""
     slope = 0.0

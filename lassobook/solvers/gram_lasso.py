@@ -27,11 +27,11 @@ import math
 import numpy as np
 import scipy.linalg
 
+from lassobook.core.compiled import njit_cached
 from lassobook.solvers.lasso import (
     SolverError,
     clarabel_settings,
 )
-from lassobook.solvers.tv import _njit_cached
 
 
 # ============================================================================ restricted solver
@@ -101,7 +101,7 @@ def _is_optimal(Gs, bs, w, z, rtol=1e-10, scale=None):
     return bool(dev.max(initial=-np.inf) <= rtol * (1.0 + np.abs(bs).max(initial=0.0)))
 
 
-@_njit_cached
+@njit_cached
 def _chol_active(G, S, m, L, piv_tol):
     """Cholesky factor of ``G[S[:m]][:, S[:m]]`` into ``L[:m, :m]``; False if a pivot² is ≤ ``piv_tol``·diag."""
     for a in range(m):
@@ -120,7 +120,7 @@ def _chol_active(G, S, m, L, piv_tol):
     return True
 
 
-@_njit_cached
+@njit_cached
 def _chol_delete(L, m, q):
     """Remove row and column ``q`` of the factored matrix from ``L[:m, :m]`` in ``O(m²)``.
 
@@ -149,7 +149,7 @@ def _chol_delete(L, m, q):
         L[i, m - 1] = 0.0
 
 
-@_njit_cached
+@njit_cached
 def _forward(L, m, v, out):
     """``out[:m] = L[:m, :m]⁻¹ v[:m]`` (lower triangular)."""
     for a in range(m):
@@ -159,7 +159,7 @@ def _forward(L, m, v, out):
         out[a] = acc / L[a, a]
 
 
-@_njit_cached
+@njit_cached
 def _backward(L, m, v, out):
     """``out[:m] = L[:m, :m]⁻ᵀ v[:m]``."""
     for a in range(m - 1, -1, -1):
@@ -169,7 +169,7 @@ def _backward(L, m, v, out):
         out[a] = acc / L[a, a]
 
 
-@_njit_cached
+@njit_cached
 def _active_set_core(G, b, w, z, max_steps, dep_tol, add_tol):
     """The loop of :func:`_active_set_lasso`; ``z`` (the warm start) is updated in place.
 

@@ -72,10 +72,10 @@ u_k)` wherever :math:`u` jumps (the dual variable of edge :math:`k` is
 from __future__ import annotations
 
 import math
-import warnings
 
-import numba
 import numpy as np
+
+from lassobook.core.compiled import njit_cached
 
 __all__ = ["tv_denoise", "tv_objective", "tv_lasso_coefficients"]
 
@@ -157,33 +157,9 @@ def _check_lam(lam, n: int):
 # ---------------------------------------------------------------------------
 
 
-def _njit_cached(func=None, **options):
-    """``numba.njit(cache=True, **options)``, or without ``cache`` if no cache dir is writable.
-
-    numba caches next to the source (``__pycache__``), else in the user's
-    cache directory; if neither is writable (read-only install and home),
-    ``cache=True`` raises at import.  Then compile in every process instead.
-    Use as ``@_njit_cached`` or ``@_njit_cached(error_model="numpy")``.
-    """
-    if func is None:
-        return lambda f: _njit_cached(f, **options)
-    try:
-        return numba.njit(cache=True, **options)(func)
-    except RuntimeError as exc:
-        if "cannot cache" not in str(exc):
-            raise
-        warnings.warn(
-            f"{exc}; {func.__name__} is compiled anew in every process "
-            "(set NUMBA_CACHE_DIR to a writable directory to cache it)",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        return numba.njit(**options)(func)
-
-
 # error_model="numpy": every divisor below is an abscissa difference >= 1, so
 # numba's per-division ZeroDivisionError check is dead code (and costs ~5%).
-@_njit_cached(error_model="numpy")
+@njit_cached(error_model="numpy")
 def _taut_string(y, mean, lam, edge_weights):
     """Taut string through the tube ``|F_k - C_k| <= lam_k`` around ``C = cumsum(y - mean)``.
 

@@ -304,6 +304,7 @@ def fit_structured(x, y=None, *, family, beta: float, tol: float = 1e-6, batch: 
     # back to the caller's units: every factor is a power of two, so this is exact
     for record in history:     # the restricted objectives, in the caller's units
         record["objective"] = math.ldexp(record["objective"], pw + 2 * py)
+    W.release_gram()            # the Gram matrix is done with: its memory is free for the fit's columns
     fit = _assemble(oracle, data, beta, W, z, ymean, (px, py), t0)
     fit.history, fit.tol, fit.working_set_size = history, float(tol), len(W)
     return fit
