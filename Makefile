@@ -1,7 +1,8 @@
 # The two commands of the README, on a fresh clone with only python3:
 #   make book   # a virtual environment with the locked versions, then the full book
 #   make test   # the test suite (it builds the quick book in a temporary folder)
-# `make book JOBS=1` executes one notebook at a time (default: one per core, as memory allows).
+# `make book JOBS=2` executes two notebooks at a time (default: the full profile one at a time,
+# the quick one one per core as memory allows; see lassobook build --help).
 PYTHON ?= python3
 JOBS ?=
 VENV := .venv

@@ -86,19 +86,19 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profiles", nargs="+", default=["quick", "full"])
     parser.add_argument("--jobs", type=int, default=None,
-                        help="notebooks executed at a time (default: the build's, one per core as memory allows)")
+                        help="notebooks executed at a time (default: the build's for each profile)")
     args = parser.parse_args(argv)
-    args.jobs = default_jobs() if args.jobs is None else args.jobs
     pinned = build.package_hash()
     build.package_hash = lambda: pinned   # see the module docstring
     out = ROOT / "benchmarks" / "results" / "build_times.json"
     results = json.loads(out.read_text()) if out.exists() else {}
     for profile in args.profiles:
-        entry = results[profile] = measure(profile, args.jobs)
+        jobs = default_jobs(profile) if args.jobs is None else args.jobs
+        entry = results[profile] = measure(profile, jobs)
         print(f"{profile:>6}: cold {entry['cold_seconds']:7.1f} s   cached {entry['cached_seconds']:6.1f} s   "
               f"(target {TARGETS.get(profile, float('nan')):.0f} s); process tree peak "
               f"{entry['build_tree_peak_mb']:,.0f} MB, largest process {entry['peak_process_mb']:,.0f} MB, "
-              f"jobs {args.jobs}")
+              f"jobs {jobs}")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, indent=2) + "\n")   # after each profile: nothing lost
     print(f"written: {out.relative_to(ROOT)}")

@@ -44,7 +44,7 @@ examples:
   lassobook build                     # quick profile (CI): small seeds/epochs
   lassobook build --profile full      # the published book
   lassobook build --force             # re-execute every notebook, ignore the cache
-  lassobook build --jobs 1            # one notebook at a time (default: one per core)
+  lassobook build --jobs 1            # one notebook at a time (quick default: one per core)
   lassobook build --no-warnings-as-errors --quiet
 
 Notebooks are executed with papermill into _build/executed/<profile>/ (reused
@@ -94,8 +94,8 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
         return int(text)
 
     p.add_argument("-j", "--jobs", type=jobs, default=None, metavar="N",
-                   help="execute N notebooks at a time, each in its own kernel (default: one "
-                        "per core, as memory allows, 2 GB each)")
+                   help="execute N notebooks at a time, each in its own kernel (default: quick "
+                        "profile one per core, as memory allows, 2 GB each; full profile 1)")
     p.add_argument("--no-warnings-as-errors", dest="warnings_as_errors", action="store_false",
                    help="do not fail on Sphinx warnings (default: -W --keep-going)")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no Sphinx output")

@@ -154,7 +154,8 @@ def _cli_error(capsys, argv) -> str:
 
 def test_default_jobs_one_per_core_as_memory_allows(monkeypatch):
     """``lassobook build`` without --jobs: one notebook per usable core, but no more than the
-    available memory holds at NOTEBOOK_MEMORY each, and never fewer than one."""
+    available memory holds at NOTEBOOK_MEMORY each, and never fewer than one; the full profile
+    one at a time."""
     import psutil
 
     from lassobook.book import execute
@@ -167,6 +168,8 @@ def test_default_jobs_one_per_core_as_memory_allows(monkeypatch):
     assert execute.default_jobs() == 1
     monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=2 * execute.NOTEBOOK_MEMORY + 1))
     assert execute.default_jobs() == min(2, cores)
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: plenty)
+    assert execute.default_jobs("full") == 1          # its notebooks use every core themselves
 
 
 def test_cli_bad_input_is_one_line_exit_2(capsys):

@@ -132,7 +132,7 @@ def stage_book(
     matches (same source text, parameters, profile and ``lassobook`` package
     source) the cached ``<key>.ipynb`` is reused, else the notebook is executed
     with papermill (``force=True`` executes all; ``jobs`` notebooks at a time, by
-    default one per core as memory allows, see :func:`lassobook.book.execute.execute_all`).
+    default :func:`lassobook.book.execute.default_jobs`).
     The staging folder is rebuilt from scratch: config, TOC, executed notebooks and
     every other file of ``book/``.
     """
@@ -146,7 +146,7 @@ def stage_book(
         key = notebook_key(source, root) or source.stem
         tasks.append(Task(source, key, params_by_key.get(key, {}), profile, root / EXECUTED_DIR / profile,
                           root, pkg_hash, force))
-    jobs = default_jobs() if jobs is None else jobs
+    jobs = default_jobs(profile) if jobs is None else jobs
     executions = execute_all(tasks, jobs=jobs, progress=progress,
                              desc=f"notebooks ({profile}, {jobs} at a time)")
 
@@ -290,7 +290,8 @@ def build_book(
         Show a progress bar over notebooks and the Sphinx output.
     jobs : int, optional
         Notebooks executed at the same time, each in its own process and kernel;
-        default: one per core, as memory allows (:func:`.execute.default_jobs`).
+        default: one per core, as memory allows, for the quick profile and one at a time
+        for the full one (:func:`.execute.default_jobs`).
 
     Returns ``<root>/_build/html/index.html``; ``build_record.json`` beside it
     has each notebook's seconds and kernel peak memory (:func:`.record.summary` prints them).

@@ -400,9 +400,19 @@ def _run_parallel(tasks: list[Task], jobs: int) -> Iterator[Execution]:
 NOTEBOOK_MEMORY = 2 * 1024**3
 
 
-def default_jobs() -> int:
-    """Notebooks executed at a time when none is asked for: one per core this process may use,
-    no more than the available memory holds (:data:`NOTEBOOK_MEMORY` each), at least one."""
+#: profiles executed one notebook at a time unless ``jobs`` says otherwise: their notebooks compute
+#: for minutes on every core themselves (torch, BLAS), so two at a time only share the cores —
+#: measured on 2 cores: the full build took 26 min 53 s with one job and 33 min 9 s with two,
+#: while the quick build (notebooks of seconds, mostly start-up) took 252 s and 139 s
+SERIAL_PROFILES = frozenset({"full"})
+
+
+def default_jobs(profile: str = "quick") -> int:
+    """Notebooks executed at a time when none is asked for: one for :data:`SERIAL_PROFILES`;
+    else one per core this process may use, no more than the available memory holds
+    (:data:`NOTEBOOK_MEMORY` each), at least one."""
+    if profile in SERIAL_PROFILES:
+        return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS, Windows
