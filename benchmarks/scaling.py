@@ -388,7 +388,7 @@ def _power_of_ten(n: int) -> str:
 
 def markdown_table(path: Path) -> str:
     """The chapter's tables (book/scaling.md) of the cli results in ``path``: the targets, then one
-    row per run (seconds, peak memory, passes, iterations, working set, units); a run that is not
+    row per run (seconds, peak memory, passes, iterations, working set); a run that is not
     certified, misses its target or failed says so in its seconds column."""
     groups = {}                                    # (N, seconds, GB) -> family labels
     for family, target in TARGETS.items():
@@ -400,17 +400,17 @@ def markdown_table(path: Path) -> str:
         lines.append(f"| {'; '.join(names)} | {_power_of_ten(n)} | < {seconds:g} | < {3 * seconds:g} "
                      f"| < {gb * 1000:.0f} MB |")
     rows = json.loads(Path(path).read_text())["rows"]
-    lines += ["", "| family | N | β | seconds | peak MB | passes | iterations | working set | units |",
-              "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines += ["", "| family | N | β | seconds | peak MB | passes | iterations | working set |",
+              "|---|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         start = f"| {_label(r['family'])} | {_power_of_ten(r['n'])} | {r['beta0']:g}·N "
         if r["status"] != "ok":
-            lines.append(start + f"| {r['status']} | | | | | |")
+            lines.append(start + f"| {r['status']} | | | | |")
             continue
         flag = "" if r["certified"] else " **not certified**"
         flag += "" if r["meets"] else " **misses its target**"
         lines.append(start + f"| {r['time']:.1f}{flag} | {r['rss_mb']:.0f} | {r['passes']:,.0f} "
-                     f"| {r['iterations']} | {r['working_set']} | {r['units']} |")
+                     f"| {r['iterations']} | {r['working_set']} |")
     return "\n".join(lines)
 
 
