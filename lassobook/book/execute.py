@@ -429,7 +429,7 @@ def default_jobs(profile: str = "quick") -> int:
 def execute_all(tasks: Iterable[Task], jobs: int | None = None, progress: bool = True,
                 desc: str = "notebooks") -> list[Execution]:
     """Execute the tasks not up to date in the cache, ``jobs`` at a time (default
-    :func:`default_jobs`); return one :class:`Execution` per task, in the order given
+    :func:`default_jobs` of the tasks' profile); return one :class:`Execution` per task, in the order given
     (whatever the completion order).
 
     With ``jobs == 1`` the notebooks run one after another from this process, in
@@ -440,11 +440,11 @@ def execute_all(tasks: Iterable[Task], jobs: int | None = None, progress: bool =
     """
     from tqdm.auto import tqdm
 
+    tasks = list(tasks)
     if jobs is None:
-        jobs = default_jobs()
+        jobs = default_jobs(tasks[0].profile if tasks else "quick")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise BookInputError(f"jobs must be a whole number >= 1, got {jobs!r}")
-    tasks = list(tasks)
     done: dict[str, Execution] = {}
     for task in tasks:
         hit = task.cached()

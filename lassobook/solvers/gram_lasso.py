@@ -150,6 +150,19 @@ def _chol_delete(L, m, q):
 
 
 @njit_cached
+def _border(G, S, m, j, L, col, y):
+    """``y[:m] = L⁻¹ G[S, j]`` and the Schur complement ``G_jj − ‖y‖²`` of column ``j`` against
+    ``S[:m]``: the row ``[yᵀ, √schur]`` extends the factor by ``j`` (if ``schur > 0``)."""
+    for q in range(m):
+        col[q] = G[S[q], j]
+    _forward(L, m, col, y)
+    schur = G[j, j]
+    for q in range(m):
+        schur -= y[q] * y[q]
+    return schur
+
+
+@njit_cached
 def _forward(L, m, v, out):
     """``out[:m] = L[:m, :m]⁻¹ v[:m]`` (lower triangular)."""
     for a in range(m):
@@ -280,12 +293,7 @@ def _active_set_core(G, b, w, z, max_steps, dep_tol, add_tol):
         if j < 0:
             return 0
         sj = 1.0 if g[j] > 0.0 else -1.0
-        for q in range(m):
-            col[q] = G[S[q], j]
-        _forward(L, m, col, y)
-        schur = G[j, j]
-        for q in range(m):
-            schur -= y[q] * y[q]
+        schur = _border(G, S, m, j, L, col, y)
         if schur > dep_tol * G[j, j]:              # independent: extend the factor by one row
             if m == cap:
                 cap = 2 * cap if 2 * cap < k else k
@@ -331,12 +339,7 @@ def _active_set_core(G, b, w, z, max_steps, dep_tol, add_tol):
         r[m - 1] = b[j] - w[j] * sj
         z[j] = t * sj
         active[j] = True
-        for q in range(m - 1):
-            col[q] = G[S[q], j]
-        _forward(L, m - 1, col, y)
-        schur = G[j, j]
-        for q in range(m - 1):
-            schur -= y[q] * y[q]
+        schur = _border(G, S, m - 1, j, L, col, y)
         if schur > 0.0:
             for q in range(m - 1):
                 L[m - 1, q] = y[q]
